@@ -1,0 +1,38 @@
+# diming: `make run` serves the product with demo data; `make test` runs
+# every check CI runs. Both bring up their own PostgreSQL + PostGIS.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/diming
+RUNTIME_PKGS := postgresql-15-postgis-3
+TEST_PKGS := $(RUNTIME_PKGS) zbar-tools gdal-bin chromium
+# The test cluster is separate from the demo one and runs without fsync.
+TEST_ENV := DIMING_PG_DIR=.data/pg-test DIMING_PG_PORT=54339 DIMING_PG_FAST=true DIMING_PG_DATABASE=postgres
+
+.PHONY: run test bench build deps db-test web-deps lint clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/diming
+
+deps:
+	@scripts/deps.sh $(RUNTIME_PKGS)
+
+run: deps build
+	@$(BIN) -log-format=text -demo serve
+
+db-test: build
+	@scripts/deps.sh $(TEST_PKGS)
+	@$(TEST_ENV) $(BIN) db start >/dev/null
+
+test: db-test
+	@echo "== gofmt"; out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@echo "== go vet"; $(GO) vet ./...
+	@echo "== go test -race"
+	DIMING_TEST_DATABASE_URL=$$($(TEST_ENV) $(BIN) db url) $(GO) test -race -count=1 -timeout 15m ./...
+
+bench: db-test
+	DIMING_TEST_DATABASE_URL=$$($(TEST_ENV) $(BIN) db url) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./... | tee bench.out
+
+clean:
+	-$(TEST_ENV) $(BIN) db stop
+	-$(BIN) db stop
+	rm -rf bin

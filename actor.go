@@ -1,0 +1,140 @@
+package diming
+
+import (
+	"context"
+	"strings"
+)
+
+// Role is what a user may do. A user holds one or more roles, all limited
+// to one division (Scope).
+type Role string
+
+// The roles of DOMAIN.md: who drafts, reviews, approves and maintains.
+const (
+	RoleAdmin          Role = "admin"           // manages users and word lists in the scope
+	RoleCommittee      Role = "committee"       // naming-committee member: drafts and takes in proposals
+	RoleExpert         Role = "expert"          // writes expert reviews
+	RoleApprover       Role = "approver"        // approves or denies, files and announces
+	RoleInspector      Role = "inspector"       // boundary inspector: lines, markers, joint inspections
+	RoleCommunityAdmin Role = "community_admin" // grids, grid workers and contacts of a community
+)
+
+// Roles lists every role, for validation and the admin UI.
+var Roles = []Role{RoleAdmin, RoleCommittee, RoleExpert, RoleApprover, RoleInspector, RoleCommunityAdmin}
+
+// ValidRole reports whether r is one of Roles.
+func ValidRole(r Role) bool {
+	for _, x := range Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// User is an account as the rest of the system sees it: no secrets.
+type User struct {
+	ID          int64
+	Username    string
+	DisplayName string
+	Roles       []Role
+	// Scope is the division code the user acts in ("" for the whole
+	// country). A user of one county cannot act in another.
+	Scope string
+}
+
+// Has reports whether u holds role r. Admins hold every role in their scope.
+func (u *User) Has(r Role) bool {
+	if u == nil {
+		return false
+	}
+	for _, x := range u.Roles {
+		if x == r || x == RoleAdmin {
+			return true
+		}
+	}
+	return false
+}
+
+// InScope reports whether division code lies within the user's scope.
+func (u *User) InScope(code string) bool {
+	if u == nil {
+		return false
+	}
+	return strings.HasPrefix(code, CodePrefix(u.Scope))
+}
+
+// Can reports whether u holds role r and code lies within u's scope.
+func (u *User) Can(r Role, code string) bool { return u.Has(r) && u.InScope(code) }
+
+// Authorize returns nil when u may act as r on division code, an
+// Unauthorized error for anonymous users, and Forbidden otherwise.
+func Authorize(u *User, r Role, code string) error {
+	switch {
+	case u == nil:
+		return &Error{Kind: Unauthorized, Msg: "please sign in"}
+	case !u.Has(r):
+		return Errorf(Forbidden, "this needs the %s role", r)
+	case !u.InScope(code):
+		return Errorf(Forbidden, "division %s is outside your scope %s", code, u.Scope)
+	}
+	return nil
+}
+
+// CodePrefix returns the significant prefix of a division code: the part
+// every descendant's code starts with. 330000→"33", 330600→"3306",
+// 330602→"330602", 330602001→"330602001", 330602001000→"330602001".
+func CodePrefix(code string) string {
+	switch len(code) {
+	case 6:
+		switch {
+		case strings.HasSuffix(code, "0000"):
+			return code[:2]
+		case strings.HasSuffix(code, "00"):
+			return code[:4]
+		}
+		return code
+	case 12:
+		switch {
+		case strings.HasSuffix(code, "0000000000"):
+			return code[:2]
+		case strings.HasSuffix(code, "00000000"):
+			return code[:4]
+		case strings.HasSuffix(code, "000000"):
+			return code[:6]
+		case strings.HasSuffix(code, "000"):
+			return code[:9]
+		}
+	}
+	return code
+}
+
+type ctxKey int
+
+const (
+	userKey ctxKey = iota
+	requestIDKey
+)
+
+// WithUser returns a context carrying the acting user; the data layer
+// reads it to attribute audit rows.
+func WithUser(ctx context.Context, u *User) context.Context {
+	return context.WithValue(ctx, userKey, u)
+}
+
+// UserFrom returns the acting user, or nil for anonymous requests.
+func UserFrom(ctx context.Context) *User {
+	u, _ := ctx.Value(userKey).(*User)
+	return u
+}
+
+// WithRequestID returns a context carrying the request ID for audit rows.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey, id)
+}
+
+// RequestIDFrom returns the request ID, or "".
+func RequestIDFrom(ctx context.Context) string {
+	s, _ := ctx.Value(requestIDKey).(string)
+	return s
+}

@@ -1,0 +1,16 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"github.com/diming/diming/data"
+)
+
+// loadDemo loads the generated demo data when it is missing: a fictional
+// county with towns, villages, roads, names and doorplates, all marked as
+// generated. Each domain adds its part in order.
+func loadDemo(ctx context.Context, db *data.DB, logger *slog.Logger, stdout io.Writer) error {
+	return nil
+}

@@ -1,0 +1,21 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+)
+
+// importCommand dispatches `diming import KIND ...` to the importers of
+// each domain. Every importer is all-or-nothing.
+func importCommand(ctx context.Context, cfg Config, logger *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: diming import KIND FILE...; kinds: %s", importKinds)
+	}
+	switch args[0] {
+	}
+	return fmt.Errorf("unknown import kind %q; kinds: %s", args[0], importKinds)
+}
+
+const importKinds = "(none yet)"

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/diming/diming/data"
+)
+
+const usage = `diming — place names, divisions, boundaries and digital doorplates
+
+Usage:
+  diming [flags] serve             serve the web map, API and scan pages (default)
+  diming [flags] db start|stop|status|url   manage the private PostgreSQL cluster
+  diming [flags] migrate           apply database migrations
+  diming [flags] user add -username NAME -roles admin[,..] [-scope CODE]
+  diming [flags] token add -username NAME -name PURPOSE
+  diming [flags] import KIND FILE  import official data (see README)
+  diming [flags] demo              load the generated demo data (idempotent)
+
+Flags (each falls back to the environment variable shown):
+`
+
+// Config is everything the command needs, from flags and the environment.
+type Config struct {
+	Addr       string // DIMING_ADDR
+	DBURL      string // DATABASE_URL
+	PublicURL  string // DIMING_PUBLIC_URL
+	LogFormat  string // DIMING_LOG_FORMAT
+	Migrate    bool   // DIMING_MIGRATE
+	Demo       bool   // DIMING_DEMO
+	WebDir     string // DIMING_WEB_DIR
+	PGDir      string // DIMING_PG_DIR
+	PGPort     int    // DIMING_PG_PORT
+	PGFast     bool   // DIMING_PG_FAST
+	PGDatabase string // DIMING_PG_DATABASE
+}
+
+// Validate reports configuration mistakes before anything starts.
+func (c Config) Validate() error {
+	var errs []string
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, "-log-format must be json or text")
+	}
+	if c.PGPort <= 0 || c.PGPort > 65535 {
+		errs = append(errs, "-pg-port must be a TCP port")
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		errs = append(errs, "-public-url must start with http:// or https://")
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, []string, error) {
+	env := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	envBool := func(k string, def bool) bool {
+		b, err := strconv.ParseBool(env(k, strconv.FormatBool(def)))
+		if err != nil {
+			return def
+		}
+		return b
+	}
+	port, _ := strconv.Atoi(env("DIMING_PG_PORT", "54329"))
+	var c Config
+	fs := flag.NewFlagSet("diming", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fs.StringVar(&c.Addr, "addr", env("DIMING_ADDR", "127.0.0.1:8080"), "listen address (DIMING_ADDR)")
+	fs.StringVar(&c.DBURL, "db", env("DATABASE_URL", ""), "PostgreSQL URL; empty uses the private cluster (DATABASE_URL)")
+	fs.StringVar(&c.PublicURL, "public-url", env("DIMING_PUBLIC_URL", ""), "external base URL for links and QR codes (DIMING_PUBLIC_URL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("DIMING_LOG_FORMAT", "json"), "json or text (DIMING_LOG_FORMAT)")
+	fs.BoolVar(&c.Migrate, "migrate", envBool("DIMING_MIGRATE", true), "apply migrations at start-up (DIMING_MIGRATE)")
+	fs.BoolVar(&c.Demo, "demo", envBool("DIMING_DEMO", false), "load the generated demo data at start-up when missing (DIMING_DEMO)")
+	fs.StringVar(&c.WebDir, "web-dir", env("DIMING_WEB_DIR", ""), "serve the web map from this folder (development) (DIMING_WEB_DIR)")
+	fs.StringVar(&c.PGDir, "pg-dir", env("DIMING_PG_DIR", ".data/pg"), "private cluster folder (DIMING_PG_DIR)")
+	fs.IntVar(&c.PGPort, "pg-port", port, "private cluster port (DIMING_PG_PORT)")
+	fs.BoolVar(&c.PGFast, "pg-fast", envBool("DIMING_PG_FAST", false), "run the private cluster without fsync; tests only (DIMING_PG_FAST)")
+	fs.StringVar(&c.PGDatabase, "pg-database", env("DIMING_PG_DATABASE", "diming"), "database name on the private cluster (DIMING_PG_DATABASE)")
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	return c, fs.Args(), c.Validate()
+}
+
+func (c Config) cluster() data.Cluster {
+	return data.Cluster{Dir: c.PGDir, Port: c.PGPort, BinDir: data.DefaultBinDir, Fast: c.PGFast}
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// run is the whole program; main only calls it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, rest, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.LogFormat, stderr)
+	cmd := "serve"
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, logger, stdout)
+	case "db":
+		return dbCommand(ctx, cfg, rest, stdout)
+	case "migrate":
+		db, err := openDB(ctx, cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "migrations applied")
+		return nil
+	case "user":
+		return userCommand(ctx, cfg, logger, rest, stdin, stdout, stderr)
+	case "token":
+		return tokenCommand(ctx, cfg, logger, rest, stdout, stderr)
+	case "import":
+		return importCommand(ctx, cfg, logger, rest, stdout, stderr)
+	case "demo":
+		db, err := openDB(ctx, cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return loadDemo(ctx, db, logger, stdout)
+	case "help", "-h":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q; run `diming help`", cmd)
+}
+
+// databaseURL is DATABASE_URL when set; otherwise the private cluster is
+// started (created on first use) and its database ensured.
+func databaseURL(ctx context.Context, cfg Config, out io.Writer) (string, error) {
+	if cfg.DBURL != "" {
+		return cfg.DBURL, nil
+	}
+	cl := cfg.cluster()
+	if err := cl.Start(ctx, out); err != nil {
+		return "", err
+	}
+	admin, err := cl.URL("postgres")
+	if err != nil {
+		return "", err
+	}
+	return data.EnsureDatabase(ctx, admin, cfg.PGDatabase)
+}
+
+func openDB(ctx context.Context, cfg Config, logger *slog.Logger) (*data.DB, error) {
+	u, err := databaseURL(ctx, cfg, io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	db, err := data.Open(ctx, data.Config{URL: u, MaxConns: 32, StatementTimeout: 30 * time.Minute}, logger)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Migrate {
+		if err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+func dbCommand(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: diming db start|stop|status|url")
+	}
+	cl := cfg.cluster()
+	switch args[0] {
+	case "start":
+		if err := cl.Start(ctx, stdout); err != nil {
+			return err
+		}
+		admin, err := cl.URL("postgres")
+		if err != nil {
+			return err
+		}
+		_, err = data.EnsureDatabase(ctx, admin, cfg.PGDatabase)
+		return err
+	case "stop":
+		return cl.Stop(ctx)
+	case "status":
+		if cl.Running(ctx) {
+			fmt.Fprintf(stdout, "running on 127.0.0.1:%d (data in %s)\n", cfg.PGPort, cfg.PGDir)
+			return nil
+		}
+		fmt.Fprintf(stdout, "not running (data in %s)\n", cfg.PGDir)
+		return errors.New("database cluster is not running")
+	case "url":
+		u, err := cl.URL(cfg.PGDatabase)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, u)
+		return nil
+	}
+	return fmt.Errorf("unknown db command %q; use start, stop, status or url", args[0])
+}

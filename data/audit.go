@@ -1,0 +1,110 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/diming/diming"
+)
+
+// Change is one audited write: what was done to which record, with the
+// record before and after (nil for a create, or for a retire's after).
+type Change struct {
+	Action   string // e.g. "place.rename"
+	Entity   string // table-like name, e.g. "place"
+	EntityID string
+	Before   any
+	After    any
+	Reason   string // an override or retirement reason, when there is one
+}
+
+// audit appends ch to the audit log in the caller's transaction, so the
+// write and its record commit or roll back together. The actor and request
+// ID come from ctx; writes without a user (imports, the demo loader) are
+// attributed to "system".
+func audit(ctx context.Context, q DBTX, ch Change) error {
+	before, err := marshalAudit(ch.Before)
+	if err != nil {
+		return err
+	}
+	after, err := marshalAudit(ch.After)
+	if err != nil {
+		return err
+	}
+	var actorID *int64
+	actor := "system"
+	if u := diming.UserFrom(ctx); u != nil {
+		actor = u.Username
+		if u.ID != 0 {
+			actorID = &u.ID
+		}
+	}
+	_, err = q.Exec(ctx, `INSERT INTO audit_log (actor_id, actor, request_id, action, entity, entity_id, before, after, reason)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+		actorID, actor, diming.RequestIDFrom(ctx), ch.Action, ch.Entity, ch.EntityID, before, after, ch.Reason)
+	if err != nil {
+		return translate("data.audit", err)
+	}
+	return nil
+}
+
+func marshalAudit(v any) ([]byte, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("audit: marshal %T: %w", v, err)
+	}
+	return b, nil
+}
+
+// Audit appends a change outside a store method, for callers (importers,
+// the CLI) that wrote through their own transaction.
+func Audit(ctx context.Context, q DBTX, ch Change) error { return audit(ctx, q, ch) }
+
+// AuditEntry is one row of the audit log as read back.
+type AuditEntry struct {
+	ID        int64           `json:"id"`
+	At        string          `json:"at"`
+	Actor     string          `json:"actor"`
+	RequestID string          `json:"request_id"`
+	Action    string          `json:"action"`
+	Entity    string          `json:"entity"`
+	EntityID  string          `json:"entity_id"`
+	Before    json.RawMessage `json:"before,omitempty"`
+	After     json.RawMessage `json:"after,omitempty"`
+	Reason    string          `json:"reason,omitempty"`
+}
+
+// FindAudit returns the audit trail of one record, oldest first.
+func (db *DB) FindAudit(ctx context.Context, entity, id string) ([]AuditEntry, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, to_char(at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), actor, request_id,
+		action, entity, entity_id, before, after, reason FROM audit_log WHERE entity=$1 AND entity_id=$2 ORDER BY id`, entity, id)
+	if err != nil {
+		return nil, translate("data.FindAudit", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		if err := rows.Scan(&e.ID, &e.At, &e.Actor, &e.RequestID, &e.Action, &e.Entity, &e.EntityID, &e.Before, &e.After, &e.Reason); err != nil {
+			return nil, translate("data.FindAudit", err)
+		}
+		out = append(out, e)
+	}
+	return out, translate("data.FindAudit", rows.Err())
+}
+
+// staleVersion is the error for an update whose version is no longer the
+// current one; current is the record as it is now.
+func staleVersion(op string, version int, current any) error {
+	return &diming.Error{Op: op, Kind: diming.Conflict, Current: current,
+		Msg: fmt.Sprintf("someone else changed this record (it is now at version %d); reload it and apply your change again", version)}
+}
+
+// FindAuditTrail is FindAudit for the web layer's account store.
+func (db *DB) FindAuditTrail(ctx context.Context, entity, id string) (any, error) {
+	return db.FindAudit(ctx, entity, id)
+}

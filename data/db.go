@@ -1,0 +1,88 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DBTX is what stores need from a database handle; both *pgxpool.Pool and
+// pgx.Tx satisfy it, and Tx.Begin nests as a savepoint.
+type DBTX interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+	CopyFrom(ctx context.Context, table pgx.Identifier, cols []string, src pgx.CopyFromSource) (int64, error)
+}
+
+// Config is how to reach the database.
+type Config struct {
+	URL             string
+	MaxConns        int32
+	MaxConnLifetime time.Duration
+	// StatementTimeout is the backstop behind request contexts.
+	StatementTimeout time.Duration
+}
+
+// DB is the opened database: the pool plus the stores built on it.
+type DB struct {
+	Pool   *pgxpool.Pool
+	logger *slog.Logger
+}
+
+// Open connects, pings and logs the PostGIS version once. It returns an
+// Unavailable error when the database cannot be reached.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*DB, error) {
+	pc, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	pc.MaxConns = cfg.MaxConns
+	if pc.MaxConns == 0 {
+		pc.MaxConns = 16
+	}
+	pc.MaxConnLifetime = cfg.MaxConnLifetime
+	if pc.MaxConnLifetime == 0 {
+		pc.MaxConnLifetime = time.Hour
+	}
+	if cfg.StatementTimeout == 0 {
+		cfg.StatementTimeout = 60 * time.Second
+	}
+	pc.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(cfg.StatementTimeout.Milliseconds())
+	pc.ConnConfig.RuntimeParams["application_name"] = "diming"
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("open pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, translate("data.Open", err)
+	}
+	db := &DB{Pool: pool, logger: logger}
+	var v string
+	if err := pool.QueryRow(ctx, `SELECT coalesce((SELECT extversion FROM pg_extension WHERE extname='postgis'), 'not installed')`).Scan(&v); err == nil {
+		logger.Info("database connected", "postgis", v, "max_conns", pc.MaxConns)
+	}
+	return db, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error { return translate("data.Ping", db.Pool.Ping(ctx)) }
+
+// WithTx runs fn in a transaction, committing when fn returns nil and
+// rolling back otherwise, so a failed edit or import leaves nothing behind.
+func (db *DB) WithTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.Pool, fn)
+}
+
+// PoolStats returns the pool's counters for /metrics.
+func (db *DB) PoolStats() *pgxpool.Stat { return db.Pool.Stat() }

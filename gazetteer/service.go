@@ -1,0 +1,4 @@
+package gazetteer
+
+// Service holds the rules of this domain. It is filled in by its own work.
+type Service struct{}

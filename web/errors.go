@@ -1,0 +1,116 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/diming/diming"
+	"github.com/labstack/echo/v4"
+)
+
+// statusOf maps error kinds to HTTP statuses; the one table for the API.
+var statusOf = map[diming.Kind]int{
+	diming.Internal:     http.StatusInternalServerError,
+	diming.Invalid:      http.StatusBadRequest,
+	diming.NotFound:     http.StatusNotFound,
+	diming.Conflict:     http.StatusConflict,
+	diming.Unauthorized: http.StatusUnauthorized,
+	diming.Forbidden:    http.StatusForbidden,
+	diming.Unavailable:  http.StatusServiceUnavailable,
+	diming.TooLarge:     http.StatusRequestEntityTooLarge,
+}
+
+// errorBody is the one JSON error shape: {"error":{kind,message,fields}}.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Kind      string            `json:"kind"`
+	Message   string            `json:"message"`
+	Fields    map[string]string `json:"fields,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+	Current   any               `json:"current,omitempty"`
+}
+
+// httpErrorHandler renders every error as the one JSON shape (or a small
+// page for HTML routes). It logs Internal errors once, and client
+// cancellations as 499.
+func httpErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status, body := errorResponse(err)
+		body.Error.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
+		switch {
+		case errors.Is(err, context.Canceled):
+			status = 499
+			logger.Info("client went away", "request_id", body.Error.RequestID, "route", c.Path())
+		case status >= 500:
+			logger.Error("request failed", "request_id", body.Error.RequestID, "route", c.Path(), "err", err)
+		}
+		if c.Request().Method == http.MethodHead {
+			_ = c.NoContent(status)
+			return
+		}
+		if wantsHTML(c) {
+			_ = renderErrorPage(c, status, body.Error.Message)
+			return
+		}
+		_ = c.JSON(status, body)
+	}
+}
+
+func errorResponse(err error) (int, errorBody) {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		// echo's own errors: unknown route, wrong method, body too large.
+		kind := diming.Internal
+		msg := http.StatusText(he.Code)
+		switch he.Code {
+		case http.StatusNotFound:
+			kind, msg = diming.NotFound, "no such page or resource"
+		case http.StatusMethodNotAllowed:
+			kind, msg = diming.Invalid, "this method is not allowed here"
+		case http.StatusRequestEntityTooLarge:
+			kind, msg = diming.TooLarge, "the request body is too large"
+		case http.StatusBadRequest:
+			kind, msg = diming.Invalid, "bad request"
+		case http.StatusUnauthorized:
+			kind, msg = diming.Unauthorized, "please sign in"
+		case http.StatusForbidden:
+			kind, msg = diming.Forbidden, "not allowed"
+		case http.StatusServiceUnavailable:
+			kind, msg = diming.Unavailable, "the service is busy; try again"
+		}
+		if m, ok := he.Message.(string); ok && he.Code < 500 && m != "" && m != http.StatusText(he.Code) {
+			msg = m
+		}
+		return he.Code, errorBody{errorDetail{Kind: kind.String(), Message: msg}}
+	}
+	var de *diming.Error
+	if !errors.As(err, &de) {
+		return 500, errorBody{errorDetail{Kind: "internal", Message: "internal error; quote the request ID when reporting it"}}
+	}
+	status := statusOf[de.Kind]
+	msg := de.Msg
+	if de.Kind == diming.Internal || msg == "" {
+		msg = "internal error; quote the request ID when reporting it"
+	}
+	if de.Kind == diming.Invalid && len(de.Fields) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	return status, errorBody{errorDetail{Kind: de.Kind.String(), Message: msg, Fields: de.Fields, Current: de.Current}}
+}
+
+func wantsHTML(c echo.Context) bool {
+	if c.Get(htmlRouteKey) != nil {
+		return true
+	}
+	return false
+}
+
+const htmlRouteKey = "diming.html"

@@ -1,0 +1,214 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/diming/diming"
+	"github.com/labstack/echo/v4"
+)
+
+// UserAdmin is what account administration needs from storage.
+type UserAdmin interface {
+	CreateUser(ctx context.Context, nu diming.NewUser) (diming.UserRecord, error)
+	FindUserByID(ctx context.Context, id int64) (diming.UserRecord, error)
+	FindUsers(ctx context.Context, scope string) ([]diming.UserRecord, error)
+	UpdateUser(ctx context.Context, id int64, up diming.UserUpdate) (diming.UserRecord, error)
+	CreateToken(ctx context.Context, userID int64, name string) (string, error)
+	FindAuditTrail(ctx context.Context, entity, id string) (any, error)
+}
+
+type userDTO struct {
+	ID          int64    `json:"id"`
+	Username    string   `json:"username"`
+	DisplayName string   `json:"display_name"`
+	Roles       []string `json:"roles"`
+	Scope       string   `json:"scope"`
+	Disabled    bool     `json:"disabled,omitempty"`
+	Version     int      `json:"version,omitempty"`
+}
+
+func toUserDTO(u *diming.User) userDTO {
+	d := userDTO{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Scope: u.Scope, Roles: []string{}}
+	for _, r := range u.Roles {
+		d.Roles = append(d.Roles, string(r))
+	}
+	return d
+}
+
+func toUserRecordDTO(u diming.UserRecord) userDTO {
+	d := toUserDTO(&u.User)
+	d.Disabled, d.Version = u.Disabled, u.Version
+	return d
+}
+
+type userCreateRequest struct {
+	Username    string   `json:"username"`
+	DisplayName string   `json:"display_name"`
+	Password    string   `json:"password"`
+	Roles       []string `json:"roles"`
+	Scope       string   `json:"scope"`
+}
+
+func (r userCreateRequest) toNewUser() diming.NewUser {
+	nu := diming.NewUser{Username: r.Username, DisplayName: r.DisplayName, Password: r.Password, Scope: r.Scope}
+	for _, x := range r.Roles {
+		nu.Roles = append(nu.Roles, diming.Role(x))
+	}
+	return nu
+}
+
+func (r userCreateRequest) Valid(context.Context) map[string]string {
+	if err := r.toNewUser().Validate(); err != nil {
+		var de *diming.Error
+		if errors.As(err, &de) {
+			return de.Fields
+		}
+	}
+	return nil
+}
+
+func handleUserCreate(store UserAdmin) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req, err := decodeValid[userCreateRequest](c)
+		if err != nil {
+			return err
+		}
+		// An admin creates accounts only inside their own scope; only a
+		// national admin creates national accounts.
+		if err := diming.Authorize(currentUser(c), diming.RoleAdmin, req.Scope); err != nil {
+			return err
+		}
+		u, err := store.CreateUser(c.Request().Context(), req.toNewUser())
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, toUserRecordDTO(u))
+	}
+}
+
+func handleUsersList(store UserAdmin) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := requireUser(c)
+		if err != nil {
+			return err
+		}
+		if !u.Has(diming.RoleAdmin) {
+			return diming.E("web.users", diming.Forbidden, "this needs the admin role")
+		}
+		users, err := store.FindUsers(c.Request().Context(), u.Scope)
+		if err != nil {
+			return err
+		}
+		out := make([]userDTO, 0, len(users))
+		for _, x := range users {
+			out = append(out, toUserRecordDTO(x))
+		}
+		return c.JSON(http.StatusOK, map[string]any{"users": out})
+	}
+}
+
+type userUpdateRequest struct {
+	DisplayName *string   `json:"display_name"`
+	Roles       *[]string `json:"roles"`
+	Scope       *string   `json:"scope"`
+	Disabled    *bool     `json:"disabled"`
+	Password    *string   `json:"password"`
+	Version     int       `json:"version"`
+}
+
+func (r userUpdateRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	if r.Version < 1 {
+		p["version"] = "send the version you read, so a concurrent change is not overwritten"
+	}
+	return p
+}
+
+func handleUserUpdate(store UserAdmin) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+		if err != nil {
+			return diming.E("web.users", diming.Invalid, "the user id must be a number")
+		}
+		req, err := decodeValid[userUpdateRequest](c)
+		if err != nil {
+			return err
+		}
+		ctx := c.Request().Context()
+		target, err := store.FindUserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		actor := currentUser(c)
+		if err := diming.Authorize(actor, diming.RoleAdmin, target.Scope); err != nil {
+			return err
+		}
+		up := diming.UserUpdate{DisplayName: req.DisplayName, Scope: req.Scope, Disabled: req.Disabled, Password: req.Password, Version: req.Version}
+		if req.Scope != nil {
+			if err := diming.Authorize(actor, diming.RoleAdmin, *req.Scope); err != nil {
+				return err
+			}
+		}
+		if req.Roles != nil {
+			roles := make([]diming.Role, 0, len(*req.Roles))
+			for _, r := range *req.Roles {
+				roles = append(roles, diming.Role(r))
+			}
+			up.Roles = &roles
+		}
+		u, err := store.UpdateUser(ctx, id, up)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toUserRecordDTO(u))
+	}
+}
+
+type tokenRequest struct {
+	Name string `json:"name"`
+}
+
+func (r tokenRequest) Valid(context.Context) map[string]string {
+	if r.Name == "" {
+		return map[string]string{"name": "required: say what script uses the token"}
+	}
+	return nil
+}
+
+func handleTokenCreate(store UserAdmin) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := requireUser(c)
+		if err != nil {
+			return err
+		}
+		req, err := decodeValid[tokenRequest](c)
+		if err != nil {
+			return err
+		}
+		tok, err := store.CreateToken(c.Request().Context(), u.ID, req.Name)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, map[string]string{"token": tok, "note": "shown once; store it now"})
+	}
+}
+
+func handleAuditGet(store UserAdmin) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := requireUser(c)
+		if err != nil {
+			return err
+		}
+		if !u.Has(diming.RoleAdmin) {
+			return diming.E("web.audit", diming.Forbidden, "the audit trail needs the admin role")
+		}
+		trail, err := store.FindAuditTrail(c.Request().Context(), c.Param("entity"), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"entries": trail})
+	}
+}
