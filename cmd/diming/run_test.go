@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/diming/diming/data/dbtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// TestRunServes runs the real program on a fresh database: it migrates at
+// start-up, serves /healthz and /readyz, and shuts down on cancel.
+func TestRunServes(t *testing.T) {
+	_, url := dbtest.Fresh(t, false)
+	getenv := func(k string) string {
+		if k == "DATABASE_URL" {
+			return url
+		}
+		return ""
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "serve"}, getenv, strings.NewReader(""), pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the serving line: %v (run returned %v)", err, <-done)
+	}
+	base := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(line), "diming is serving on "), "/")
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if st := poll(t, base+path); st != 200 {
+			t.Fatalf("GET %s = %d, want 200", path, st)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run() after shutdown = %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run() did not shut down within 15s")
+	}
+}
+
+func poll(t *testing.T, url string) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := http.Get(url)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 || time.Now().After(deadline) {
+				return res.StatusCode
+			}
+		} else if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestUserAddBootstrapsAdmin(t *testing.T) {
+	_, url := dbtest.Fresh(t, false)
+	getenv := func(k string) string {
+		if k == "DATABASE_URL" {
+			return url
+		}
+		return ""
+	}
+	var out strings.Builder
+	err := run(t.Context(), []string{"user", "add", "-username", "root-admin", "-roles", "admin"}, getenv,
+		strings.NewReader("a long enough password\n"), &out, io.Discard)
+	if err != nil || !strings.Contains(out.String(), "created user root-admin") {
+		t.Fatalf("user add = %v, %q", err, out.String())
+	}
+	err = run(t.Context(), []string{"user", "add", "-username", "weak", "-roles", "admin"}, getenv, strings.NewReader("short\n"), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "password") {
+		t.Fatalf("user add with a short password = %v, want a password complaint", err)
+	}
+	err = run(t.Context(), []string{"user", "add", "-username", "root-admin", "-roles", "admin"}, getenv, strings.NewReader("a long enough password\n"), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("user add of an existing name = %v, want already exists", err)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad log format", []string{"-log-format", "xml"}, "log-format"},
+		{"bad public url", []string{"-public-url", "dm.example"}, "public-url"},
+		{"bad port", []string{"-pg-port", "0"}, "pg-port"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := parseConfig(tt.args, func(string) string { return "" }, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("parseConfig(%v) = %v, want an error about %s", tt.args, err, tt.want)
+			}
+		})
+	}
+}
