@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/diming/diming"
 	"github.com/labstack/echo/v4"
@@ -106,11 +107,19 @@ func errorResponse(err error) (int, errorBody) {
 	return status, errorBody{errorDetail{Kind: de.Kind.String(), Message: msg, Fields: de.Fields, Current: de.Current}}
 }
 
+// wantsHTML reports whether an error should render as a page: the route
+// serves people (htmlPages) and the client did not ask for JSON.
 func wantsHTML(c echo.Context) bool {
-	if c.Get(htmlRouteKey) != nil {
-		return true
+	return c.Get(htmlRouteKey) != nil && !strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON)
+}
+
+// htmlPages marks the routes of a group as pages for people, so their
+// errors render as a small HTML page instead of JSON.
+func htmlPages(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Set(htmlRouteKey, true)
+		return next(c)
 	}
-	return false
 }
 
 const htmlRouteKey = "diming.html"
