@@ -108,18 +108,9 @@ func errorResponse(err error) (int, errorBody) {
 }
 
 // wantsHTML reports whether an error should render as a page: the route
-// serves people (htmlPages) and the client did not ask for JSON.
+// serves people (marked with htmlRouteKey) and the client did not ask for JSON.
 func wantsHTML(c echo.Context) bool {
 	return c.Get(htmlRouteKey) != nil && !strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON)
-}
-
-// htmlPages marks the routes of a group as pages for people, so their
-// errors render as a small HTML page instead of JSON.
-func htmlPages(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		c.Set(htmlRouteKey, true)
-		return next(c)
-	}
 }
 
 const htmlRouteKey = "diming.html"
