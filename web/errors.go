@@ -104,7 +104,7 @@ func errorResponse(err error) (int, errorBody) {
 	if de.Kind == diming.Invalid && len(de.Fields) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	return status, errorBody{errorDetail{Kind: de.Kind.String(), Message: msg, Fields: de.Fields, Current: de.Current}}
+	return status, errorBody{errorDetail{Kind: de.Kind.String(), Message: msg, Fields: de.Fields, Current: currentDTO(de.Current)}}
 }
 
 // wantsHTML reports whether an error should render as a page: the route
@@ -114,3 +114,13 @@ func wantsHTML(c echo.Context) bool {
 }
 
 const htmlRouteKey = "diming.html"
+
+// currentDTO renders the current record carried by a version conflict in
+// the API's own shape.
+func currentDTO(v any) any {
+	switch x := v.(type) {
+	case diming.UserRecord:
+		return toUserRecordDTO(x)
+	}
+	return v
+}

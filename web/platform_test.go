@@ -215,7 +215,7 @@ func TestStaleUpdateAndAudit(t *testing.T) {
 		t.Fatalf("stale update = %d %v, want 409 conflict", st, out)
 	}
 	cur := out["error"].(map[string]any)["current"].(map[string]any)
-	if cur["Version"].(float64) != 2 || cur["DisplayName"] != "first" {
+	if cur["version"].(float64) != 2 || cur["display_name"] != "first" {
 		t.Fatalf("conflict carries current %v, want version 2 named first", cur)
 	}
 	got, _ := db.FindUserByID(t.Context(), target.ID)
