@@ -64,14 +64,14 @@ func (r streetRequest) line() (orb.LineString, error) {
 }
 
 type streetDTO struct {
-	ID           int64    `json:"id"`
-	DivisionCode string   `json:"division_code"`
-	Name         string   `json:"name"`
-	Pinyin       string   `json:"pinyin"`
-	Orientation  string   `json:"orientation"`
-	Line         any      `json:"line,omitempty"`
-	Generated    bool     `json:"generated"`
-	Version      int      `json:"version"`
+	ID           int64  `json:"id"`
+	DivisionCode string `json:"division_code"`
+	Name         string `json:"name"`
+	Pinyin       string `json:"pinyin"`
+	Orientation  string `json:"orientation"`
+	Line         any    `json:"line,omitempty"`
+	Generated    bool   `json:"generated"`
+	Version      int    `json:"version"`
 }
 
 func handleStreetCreate(s *doorplate.Service) echo.HandlerFunc {

@@ -77,8 +77,8 @@ func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
 	}
 	return web.Deps{
 		Doorplate: plates,
-		Accounts: db,
-		Health:   db,
+		Accounts:  db,
+		Health:    db,
 		PoolStats: func() web.PoolStats {
 			s := db.PoolStats()
 			return web.PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),
