@@ -163,3 +163,45 @@ func TestGridMustLieInCommunity(t *testing.T) {
 		t.Errorf("CreateGrid(across the boundary) = %v, want Invalid", err)
 	}
 }
+
+func TestGenerateDoorplates(t *testing.T) {
+	db := dbtest.Open(t)
+	f := mustDoorplateFixture(t, db)
+	ctx := context.Background()
+	res, err := db.GenerateDoorplates(ctx, data.GenSpec{Communities: []string{f.commA, f.commB}, StreetsPerComm: 2, HousesPerStreet: 10, KeyID: "k1", Seed: 7})
+	if err != nil {
+		t.Fatalf("GenerateDoorplates() = %v", err)
+	}
+	if res.Streets != 4 || res.Plates == 0 || res.Plates != res.Addresses {
+		t.Errorf("GenerateDoorplates() = %+v, want 4 streets and one plate per address", res)
+	}
+	var outside, notGenerated int
+	err = db.Pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE NOT ST_Covers(division_geom(a.division_code), a.position)),
+		count(*) FILTER (WHERE NOT a.generated OR NOT p.generated)
+		FROM addresses a JOIN plates p ON p.address_id = a.id WHERE a.division_code IN ($1,$2)`, f.commA, f.commB).Scan(&outside, &notGenerated)
+	if err != nil || outside != 0 || notGenerated != 0 {
+		t.Errorf("generated rows: %d outside, %d unmarked, err %v", outside, notGenerated, err)
+	}
+	// Generated numbering follows the odd/even rule.
+	rows, err := db.Pool.Query(ctx, `SELECT street_id, door_number, ST_X(position), ST_Y(position) FROM addresses WHERE division_code = $1`, f.commA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sid int64
+		var n int
+		var p orb.Point
+		if err := rows.Scan(&sid, &n, &p[0], &p[1]); err != nil {
+			t.Fatal(err)
+		}
+		st, err := db.FindStreetByID(ctx, sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := doorplate.SideWarning(st.Line, n, p); w != "" {
+			t.Errorf("generated %s %d: %s", st.Name, n, w)
+		}
+	}
+}
