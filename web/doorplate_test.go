@@ -80,7 +80,7 @@ func (e dpEnv) as(t *testing.T, user string) *client {
 }
 
 // get fetches a URL as a phone would, or as JSON.
-func get(t *testing.T, url string, json bool) (int, string) {
+func get(t testing.TB, url string, json bool) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url, nil)
 	if json {
