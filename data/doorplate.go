@@ -239,3 +239,27 @@ func (db *DB) FindScanCounts(ctx context.Context, publicID string) (map[string]i
 }
 
 var _ doorplate.Store = (*DB)(nil)
+
+// ListenChanges listens on the doorplate_changed channel on a connection
+// of its own, calling ready once listening and changed per notification,
+// until ctx ends or the connection fails.
+func (db *DB) ListenChanges(ctx context.Context, ready, changed func()) error {
+	const op = "data.ListenChanges"
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return translate(op, err)
+	}
+	// The connection ends up in LISTEN state; never hand it back to the pool.
+	c := conn.Hijack()
+	defer c.Close(context.WithoutCancel(ctx))
+	if _, err := c.Exec(ctx, `LISTEN doorplate_changed`); err != nil {
+		return translate(op, err)
+	}
+	ready()
+	for {
+		if _, err := c.WaitForNotification(ctx); err != nil {
+			return translate(op, err)
+		}
+		changed()
+	}
+}

@@ -193,12 +193,6 @@ func copyGenerated(ctx context.Context, tx pgx.Tx, streets, addrs, plates [][]an
 		a[0] = aids[a[0].(int64)]
 		a[2] = sids[a[2].(int64)]
 	}
-	codes := make([]string, len(addrs))
-	for i, a := range addrs {
-		id := a[0].(int64)
-		codes[i] = fmt.Sprintf("%-12s%08d", a[1].(string), id)
-		codes[i] = strings.ReplaceAll(codes[i], " ", "0")
-	}
 	for _, p := range plates {
 		p[1] = aids[p[1].(int64)]
 	}
@@ -207,8 +201,8 @@ func copyGenerated(ctx context.Context, tx pgx.Tx, streets, addrs, plates [][]an
 		return fmt.Errorf("copy streets: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"addresses"},
-		[]string{"id", "division_code", "street_id", "door_number", "full_text", "pinyin", "position", "code", "generated"},
-		pgx.CopyFromSlice(len(addrs), func(i int) ([]any, error) { return append(addrs[i], codes[i], true), nil })); err != nil {
+		[]string{"id", "division_code", "street_id", "door_number", "full_text", "pinyin", "position", "generated"},
+		pgx.CopyFromSlice(len(addrs), func(i int) ([]any, error) { return append(addrs[i], true), nil })); err != nil {
 		return fmt.Errorf("copy addresses: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"plates"}, []string{"public_id", "address_id", "key_id", "batch", "generated"},

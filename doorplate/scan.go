@@ -98,7 +98,13 @@ func (s *Service) Scan(ctx context.Context, code string) (ScanResult, error) {
 	if err != nil {
 		return ScanResult{State: ScanForged, Message: "无法验证此二维码：它不是本系统签发的门牌码，或已被篡改。请以门牌上的文字地址为准，并可向社区或民政部门反映。"}, nil
 	}
-	rec, err := s.store.FindScan(ctx, pid)
+	rec, ok := s.cache.get(pid)
+	if !ok {
+		gen := s.cache.generation()
+		if rec, err = s.store.FindScan(ctx, pid); err == nil {
+			s.cache.put(pid, rec, gen)
+		}
+	}
 	if diming.KindOf(err) == diming.NotFound || err == nil && rec.KeyID != kid {
 		return ScanResult{State: ScanUnknown, Message: "没有找到这块门牌。它可能尚未启用；请以门牌上的文字地址为准。"}, nil
 	}

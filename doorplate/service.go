@@ -34,6 +34,9 @@ type Store interface {
 	UpdateGrid(ctx context.Context, id int64, u GridUpdate) (Grid, error)
 	PutCommunityInfo(ctx context.Context, ci CommunityInfo) (CommunityInfo, error)
 	FindCommunityInfo(ctx context.Context, code string) (CommunityInfo, error)
+	// ListenChanges blocks until ctx ends or the connection fails, calling
+	// ready once it listens and changed on every change notification.
+	ListenChanges(ctx context.Context, ready, changed func()) error
 }
 
 // Config is the service's deployment settings.
@@ -41,6 +44,9 @@ type Config struct {
 	PublicURL   string      // scan URLs are PublicURL + "/d/" + code
 	Keys        Keys        // signing key ring; Keys[0] signs
 	PhonePolicy PhonePolicy // how personal numbers show; default mask
+	// CacheEntries bounds the scan cache (default 50,000; negative turns
+	// it off). The cache works only while RunCache runs.
+	CacheEntries int
 }
 
 // Service holds the doorplate rules: numbering, issuance, revocation,
@@ -50,6 +56,7 @@ type Service struct {
 	cfg     Config
 	keys    Keys
 	counter *counter
+	cache   *scanCache
 }
 
 // NewService returns a service. It returns Invalid when the config has no
@@ -65,7 +72,10 @@ func NewService(store Store, cfg Config) (*Service, error) {
 		return nil, diming.E("doorplate.NewService", diming.Invalid, "phone policy must be mask, hide or full")
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	return &Service{store: store, cfg: cfg, keys: cfg.Keys, counter: newCounter()}, nil
+	if cfg.CacheEntries == 0 {
+		cfg.CacheEntries = 50_000
+	}
+	return &Service{store: store, cfg: cfg, keys: cfg.Keys, counter: newCounter(), cache: newScanCache(cfg.CacheEntries)}, nil
 }
 
 // The role that keeps addresses and issues plates: the civil-affairs
@@ -162,6 +172,7 @@ func (s *Service) SetAddressLifecycle(ctx context.Context, id int64, lifecycle s
 	if err := s.authorize(ctx, issuerRole, a.DivisionCode); err != nil {
 		return Address{}, err
 	}
+	defer s.Invalidate()
 	return s.store.SetAddressLifecycle(ctx, id, lifecycle, version)
 }
 
@@ -273,6 +284,7 @@ func (s *Service) RevokePlate(ctx context.Context, publicID, reason string) (Pla
 	if _, err := s.FindPlate(ctx, publicID); err != nil {
 		return Plate{}, err
 	}
+	defer s.Invalidate()
 	p, err := s.store.RevokePlate(ctx, publicID, reason)
 	return s.withURL(p), err
 }
@@ -284,6 +296,7 @@ func (s *Service) ReplacePlate(ctx context.Context, publicID, reason string) (Pl
 	if err != nil {
 		return Plate{}, err
 	}
+	defer s.Invalidate()
 	p, err := s.store.ReplacePlate(ctx, publicID, reason, s.newPlate(old.AddressID, old.Batch))
 	return s.withURL(p), err
 }

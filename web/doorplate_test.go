@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/data"
@@ -68,6 +69,9 @@ func newDoorplateEnv(t *testing.T, policy doorplate.PhonePolicy) dpEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go e.svc.RunCache(cctx, func(err error) { t.Logf("cache listener: %v", err) })
 	h = web.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{PublicURL: e.srv.URL},
 		web.Deps{Accounts: db, Health: db, Doorplate: e.svc})
 	return e
@@ -308,6 +312,24 @@ func TestDoorplateGridsAndScanPrivacy(t *testing.T) {
 	mustStatus(t, "stale grid edit", st, 409, out)
 	if _, page := get(t, url, false); !strings.Contains(page, "赵敏") || strings.Contains(page, "王芳") {
 		t.Error("the grid worker change does not show on the next scan")
+	}
+
+	// A change written by another server (straight to the database) shows
+	// too: the cache hears the database's notification.
+	for range 3 {
+		get(t, url, false) // warm the cache
+	}
+	if _, err := e.db.Pool.Exec(context.Background(), `UPDATE grids SET worker_name='孙丽' WHERE id=$1`, gridID); err != nil {
+		t.Fatal(err)
+	}
+	seen := false
+	for i := 0; i < 50 && !seen; i++ {
+		_, page := get(t, url, false)
+		seen = strings.Contains(page, "孙丽")
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !seen {
+		t.Error("a change made by another server does not show on the scan page")
 	}
 
 	// JSON answers carry only public fields.

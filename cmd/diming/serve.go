@@ -39,6 +39,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 		return err
 	}
 	go d.Doorplate.RunScanFlusher(ctx, 10*time.Second, func(err error) { logger.Error("flush scan counts", "err", err) })
+	go d.Doorplate.RunCache(ctx, func(err error) { logger.Warn("doorplate cache listener stopped; scans read the database", "err", err) })
 	handler := web.NewServer(logger, web.Config{PublicURL: cfg.PublicURL, APITimeout: apiTimeout, WebDir: cfg.WebDir}, d)
 	srv := &http.Server{
 		Handler:           handler,

@@ -42,7 +42,8 @@ CREATE TRIGGER streets_refuse_delete BEFORE DELETE ON streets FOR EACH ROW EXECU
 -- others. status and lifecycle are the standard's enumerations.
 CREATE TABLE addresses (
   id              bigserial PRIMARY KEY,
-  code            text UNIQUE,
+  -- The address code: the 12-digit division code plus a serial.
+  code            text UNIQUE GENERATED ALWAYS AS (rpad(division_code, 12, '0') || lpad(id::text, greatest(8, length(id::text)), '0')) STORED,
   division_code   text NOT NULL REFERENCES divisions(code),
   street_id       bigint REFERENCES streets(id),
   area_name       text NOT NULL DEFAULT '',
@@ -78,24 +79,30 @@ CREATE INDEX addresses_position ON addresses USING gist(position);
 CREATE TRIGGER addresses_refuse_delete BEFORE DELETE ON addresses FOR EACH ROW EXECUTE FUNCTION refuse_delete();
 
 -- An address lies inside its division: the database checks it, whoever
--- writes. The code is the 12-digit division code plus a serial.
+-- writes. The check is per statement over the transition table, so a bulk
+-- COPY of a million generated addresses checks them in one set-based pass
+-- (one division_geom per division, not per row).
 CREATE FUNCTION addresses_check() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE g geometry;
+DECLARE bad record;
 BEGIN
-  g := division_geom(NEW.division_code);
-  IF g IS NULL THEN
-    RAISE EXCEPTION 'division % has no boundary to check the address against', NEW.division_code USING ERRCODE = 'P0001';
+  WITH d AS (SELECT DISTINCT division_code FROM new_rows),
+       g AS (SELECT division_code, division_geom(division_code) AS geom FROM d)
+  SELECT n.id, n.division_code, g.geom IS NULL AS nogeom INTO bad
+    FROM new_rows n JOIN g USING (division_code)
+   WHERE g.geom IS NULL OR NOT ST_Covers(g.geom, n.position)
+      OR (n.entrances IS NOT NULL AND NOT ST_Covers(g.geom, n.entrances))
+   LIMIT 1;
+  IF FOUND AND bad.nogeom THEN
+    RAISE EXCEPTION 'division % has no boundary to check the address against', bad.division_code USING ERRCODE = 'P0001';
+  ELSIF FOUND THEN
+    RAISE EXCEPTION 'the address position lies outside division %', bad.division_code USING ERRCODE = 'P0001';
   END IF;
-  IF NOT ST_Covers(g, NEW.position) OR (NEW.entrances IS NOT NULL AND NOT ST_Covers(g, NEW.entrances)) THEN
-    RAISE EXCEPTION 'the address position lies outside division %', NEW.division_code USING ERRCODE = 'P0001';
-  END IF;
-  IF NEW.code IS NULL THEN
-    NEW.code := rpad(NEW.division_code, 12, '0') || lpad(NEW.id::text, greatest(8, length(NEW.id::text)), '0');
-  END IF;
-  RETURN NEW;
+  RETURN NULL;
 END $$;
-CREATE TRIGGER addresses_check BEFORE INSERT OR UPDATE OF position, entrances, division_code ON addresses
-  FOR EACH ROW EXECUTE FUNCTION addresses_check();
+CREATE TRIGGER addresses_check_insert AFTER INSERT ON addresses REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION addresses_check();
+CREATE TRIGGER addresses_check_update AFTER UPDATE ON addresses REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION addresses_check();
 
 -- Plates (门牌): the opaque public id goes into the signed URL; key_id
 -- names the signing key. A replaced plate points at its successor.
@@ -177,12 +184,30 @@ CREATE TABLE plate_scans (
   PRIMARY KEY (plate_id, day)
 );
 
--- Only a live address gets a plate.
+-- Only a live address gets a plate (checked per statement, for COPY).
 CREATE FUNCTION plates_check() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE bad bigint;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM addresses WHERE id = NEW.address_id AND lifecycle NOT IN ('retired','rejected')) THEN
-    RAISE EXCEPTION 'address % is retired or rejected and gets no plate', NEW.address_id USING ERRCODE = 'P0001';
+  SELECT n.address_id INTO bad FROM new_rows n JOIN addresses a ON a.id = n.address_id
+   WHERE a.lifecycle IN ('retired','rejected') LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'address % is retired or rejected and gets no plate', bad USING ERRCODE = 'P0001';
   END IF;
-  RETURN NEW;
+  RETURN NULL;
 END $$;
-CREATE TRIGGER plates_check BEFORE INSERT ON plates FOR EACH ROW EXECUTE FUNCTION plates_check();
+CREATE TRIGGER plates_check AFTER INSERT ON plates REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION plates_check();
+
+-- Scan pages are cached by the servers; every change to what they show
+-- notifies them (once per statement) so the next scan reads it fresh.
+CREATE FUNCTION doorplate_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('doorplate_changed', TG_TABLE_NAME);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER plates_notify AFTER INSERT OR UPDATE ON plates FOR EACH STATEMENT EXECUTE FUNCTION doorplate_notify();
+CREATE TRIGGER addresses_notify AFTER UPDATE ON addresses FOR EACH STATEMENT EXECUTE FUNCTION doorplate_notify();
+CREATE TRIGGER streets_notify AFTER UPDATE ON streets FOR EACH STATEMENT EXECUTE FUNCTION doorplate_notify();
+CREATE TRIGGER grids_notify AFTER INSERT OR UPDATE ON grids FOR EACH STATEMENT EXECUTE FUNCTION doorplate_notify();
+CREATE TRIGGER community_info_notify AFTER INSERT OR UPDATE ON community_info FOR EACH STATEMENT EXECUTE FUNCTION doorplate_notify();
+CREATE TRIGGER divisions_doorplate_notify AFTER UPDATE ON divisions FOR EACH STATEMENT EXECUTE FUNCTION doorplate_notify();
