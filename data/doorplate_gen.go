@@ -178,6 +178,12 @@ func genHouses(line orb.LineString, n int) []genHouse {
 // copyGenerated reserves real ids, then COPYs streets, addresses and
 // plates, and records one audit row for the whole load.
 func copyGenerated(ctx context.Context, tx pgx.Tx, streets, addrs, plates [][]any) error {
+	// A million rows take minutes on a small machine (index upkeep and
+	// foreign-key checks per row); the load is one deliberate statement
+	// per table, so the pool's backstop timeout does not apply to it.
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+		return err
+	}
 	sids, err := reserveIDs(ctx, tx, "streets", len(streets))
 	if err != nil {
 		return err

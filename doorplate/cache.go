@@ -22,9 +22,11 @@ type scanCache struct {
 }
 
 type cacheEntry struct {
-	rec ScanRecord
-	gen uint64
-	at  time.Time
+	res   ScanResult
+	plate int64
+	gen   uint64
+	at    time.Time
+	pages map[string][]byte // rendered forms, by format
 }
 
 const cacheTTL = time.Minute
@@ -36,26 +38,38 @@ func newScanCache(max int) *scanCache {
 // generation returns the generation to tag a record read from now on.
 func (c *scanCache) generation() uint64 { return c.gen.Load() }
 
-func (c *scanCache) get(pid string) (ScanRecord, bool) {
+func (c *scanCache) get(pid string) (cacheEntry, bool) {
 	if c.max <= 0 || !c.on.Load() {
-		return ScanRecord{}, false
+		return cacheEntry{}, false
 	}
 	c.mu.RLock()
 	e, ok := c.entries[pid]
 	c.mu.RUnlock()
 	if !ok || e.gen != c.gen.Load() || time.Since(e.at) > cacheTTL {
-		return ScanRecord{}, false
+		return cacheEntry{}, false
 	}
-	return e.rec, true
+	return e, true
 }
 
-// put stores a record read at generation gen; a change that arrived while
-// it was being read makes it stale at once.
-func (c *scanCache) put(pid string, rec ScanRecord, gen uint64) {
-	if c.max <= 0 || !c.on.Load() || gen != c.gen.Load() {
+// put stores a result read at generation gen (with one rendered page); a
+// change that arrived while it was being read makes it stale at once.
+func (c *scanCache) put(pid string, e cacheEntry, format string, page []byte) {
+	if c.max <= 0 || !c.on.Load() || e.gen != c.gen.Load() {
 		return
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.entries[pid]; ok && old.gen == e.gen {
+		e.pages = old.pages
+	}
+	if page != nil {
+		pages := make(map[string][]byte, len(e.pages)+1)
+		for k, v := range e.pages {
+			pages[k] = v
+		}
+		pages[format] = page
+		e.pages = pages
+	}
 	if len(c.entries) >= c.max {
 		// Drop an eighth, picked by map order (random enough).
 		n := c.max / 8
@@ -66,8 +80,10 @@ func (c *scanCache) put(pid string, rec ScanRecord, gen uint64) {
 			delete(c.entries, k)
 		}
 	}
-	c.entries[pid] = cacheEntry{rec: rec, gen: gen, at: time.Now()}
-	c.mu.Unlock()
+	if e.at.IsZero() {
+		e.at = time.Now()
+	}
+	c.entries[pid] = e
 }
 
 func (c *scanCache) invalidate() {

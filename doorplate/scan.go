@@ -94,36 +94,69 @@ type NavLink struct {
 // page must say what is wrong. It returns an error only when the store
 // fails (Unavailable, Internal).
 func (s *Service) Scan(ctx context.Context, code string) (ScanResult, error) {
+	res, _, err := s.ScanRendered(ctx, code, "", nil)
+	return res, err
+}
+
+// ScanRendered is Scan for the web layer: render turns the result into a
+// page of the given format, and the page is cached with the result, so a
+// repeated scan costs neither a query nor a rendering. Every scan of a
+// real plate is counted, cached or not.
+func (s *Service) ScanRendered(ctx context.Context, code, format string, render func(ScanResult) ([]byte, error)) (ScanResult, []byte, error) {
 	pid, kid, err := s.keys.Verify(code)
 	if err != nil {
-		return ScanResult{State: ScanForged, Message: "无法验证此二维码：它不是本系统签发的门牌码，或已被篡改。请以门牌上的文字地址为准，并可向社区或民政部门反映。"}, nil
+		res := ScanResult{State: ScanForged, Message: "无法验证此二维码：它不是本系统签发的门牌码，或已被篡改。请以门牌上的文字地址为准，并可向社区或民政部门反映。"}
+		return s.render(res, render)
 	}
-	rec, ok := s.cache.get(pid)
-	if !ok {
-		gen := s.cache.generation()
-		if rec, err = s.store.FindScan(ctx, pid); err == nil {
-			s.cache.put(pid, rec, gen)
+	e, hit := s.cache.get(pid)
+	if hit {
+		if e.res.State != ScanUnknown {
+			s.counter.add(e.plate)
 		}
+		if page, ok := e.pages[format]; ok && render != nil {
+			return e.res, page, nil
+		}
+	} else {
+		e = cacheEntry{gen: s.cache.generation()}
+		rec, err := s.store.FindScan(ctx, pid)
+		switch {
+		case diming.KindOf(err) == diming.NotFound || err == nil && rec.KeyID != kid:
+			res := ScanResult{State: ScanUnknown, Message: "没有找到这块门牌。它可能尚未启用；请以门牌上的文字地址为准。"}
+			return s.render(res, render)
+		case err != nil:
+			return ScanResult{}, nil, err
+		}
+		s.counter.add(rec.PlateID)
+		e.res, e.plate = s.result(rec), rec.PlateID
 	}
-	if diming.KindOf(err) == diming.NotFound || err == nil && rec.KeyID != kid {
-		return ScanResult{State: ScanUnknown, Message: "没有找到这块门牌。它可能尚未启用；请以门牌上的文字地址为准。"}, nil
+	res, page, err := s.render(e.res, render)
+	if err == nil {
+		s.cache.put(pid, e, format, page)
 	}
-	if err != nil {
-		return ScanResult{}, err
+	return res, page, err
+}
+
+func (s *Service) render(res ScanResult, render func(ScanResult) ([]byte, error)) (ScanResult, []byte, error) {
+	if render == nil {
+		return res, nil, nil
 	}
-	s.counter.add(rec.PlateID)
+	page, err := render(res)
+	return res, page, err
+}
+
+func (s *Service) result(rec ScanRecord) ScanResult {
 	switch rec.PlateStatus {
 	case PlateRevoked:
-		return ScanResult{State: ScanRevoked, Message: "这块门牌已注销，不再代表任何地址。"}, nil
+		return ScanResult{State: ScanRevoked, Message: "这块门牌已注销，不再代表任何地址。"}
 	case PlateReplaced:
 		res := ScanResult{State: ScanReplaced, Message: "这块门牌已被新门牌替换。"}
 		if c, err := s.keys.Sign(rec.ReplacedByID, rec.ReplacedByKey); err == nil {
 			res.ReplacedByURL = s.cfg.PublicURL + "/d/" + c
 		}
-		return res, nil
+		return res
 	}
 	v := s.view(rec)
-	return ScanResult{State: ScanOK, View: &v}, nil
+	return ScanResult{State: ScanOK, View: &v}
 }
 
 func (s *Service) view(r ScanRecord) ScanView {

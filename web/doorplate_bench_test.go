@@ -52,14 +52,26 @@ func BenchmarkScanPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc, _ := doorplate.NewService(db, doorplate.Config{PublicURL: base, Keys: keys})
-	h := web.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{PublicURL: base}, web.Deps{Accounts: db, Health: db, Doorplate: svc})
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go svc.RunCache(cctx, func(err error) { b.Logf("cache listener: %v", err) })
+	h := web.NewServer(logger, web.Config{PublicURL: base}, web.Deps{Accounts: db, Health: db, Doorplate: svc})
+	// The same scan page without the cache, to show what the database
+	// alone sustains on this machine.
+	coldSvc, _ := doorplate.NewService(db, doorplate.Config{PublicURL: base, Keys: keys, CacheEntries: -1})
+	cold := web.NewServer(logger, web.Config{PublicURL: base}, web.Deps{Accounts: db, Health: db, Doorplate: coldSvc})
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/bare" {
+		switch {
+		case r.URL.Path == "/bare":
 			_, _ = io.WriteString(w, `{"status":"ok"}`)
-			return
+		case strings.HasPrefix(r.URL.Path, "/cold/"):
+			r.URL.Path = strings.TrimPrefix(r.URL.Path, "/cold")
+			cold.ServeHTTP(w, r)
+		default:
+			h.ServeHTTP(w, r)
 		}
-		h.ServeHTTP(w, r)
 	})
 	srv := &http.Server{Handler: bare, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
@@ -75,6 +87,7 @@ func BenchmarkScanPage(b *testing.B) {
 	for range b.N {
 		triv := load(clients, dur, func(*rand.Rand) string { return base + "/healthz" })
 		bareR := load(clients, dur, func(*rand.Rand) string { return base + "/bare" })
+		coldR := load(clients, dur, func(r *rand.Rand) string { return strings.Replace(urls[r.IntN(len(urls))], "/d/", "/cold/d/", 1) })
 		scan := load(clients, dur, func(r *rand.Rand) string { return urls[r.IntN(len(urls))] })
 		b.ReportMetric(scan.rps, "scan_req/s")
 		b.ReportMetric(scan.p99.Seconds()*1000, "scan_p99_ms")
@@ -83,6 +96,9 @@ func BenchmarkScanPage(b *testing.B) {
 		b.ReportMetric(scan.rps/triv.rps, "scan_vs_trivial")
 		b.ReportMetric(scan.rps/bareR.rps, "scan_vs_bare_nethttp")
 		b.ReportMetric(float64(res.Plates), "plates")
+		b.ReportMetric(coldR.rps, "scan_uncached_req/s")
+		b.ReportMetric(coldR.p99.Seconds()*1000, "scan_uncached_p99_ms")
+		b.Logf("uncached scan %.0f req/s p50 %v p99 %v errors %d", coldR.rps, coldR.p50, coldR.p99, coldR.errors)
 		b.Logf("scan %.0f req/s p50 %v p99 %v errors %d; trivial (echo /healthz) %.0f req/s p99 %v; bare net/http %.0f req/s p99 %v",
 			scan.rps, scan.p50, scan.p99, scan.errors, triv.rps, triv.p99, bareR.rps, bareR.p99)
 		if scan.errors > 0 {

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"strings"
@@ -22,8 +24,18 @@ var scanStatus = map[string]int{
 }
 
 func handleScan(s *doorplate.Service) echo.HandlerFunc {
+	renderHTML := func(res doorplate.ScanResult) ([]byte, error) {
+		var b bytes.Buffer
+		err := scanPage.Execute(&b, res)
+		return b.Bytes(), err
+	}
+	renderJSON := func(res doorplate.ScanResult) ([]byte, error) { return json.Marshal(toScanDTO(res)) }
 	return func(c echo.Context) error {
-		res, err := s.Scan(c.Request().Context(), c.Param("code"))
+		format, render, ctype := "html", renderHTML, echo.MIMETextHTMLCharsetUTF8
+		if strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON) {
+			format, render, ctype = "json", renderJSON, echo.MIMEApplicationJSON
+		}
+		res, page, err := s.ScanRendered(c.Request().Context(), c.Param("code"), format, render)
 		if err != nil {
 			return err
 		}
@@ -31,13 +43,7 @@ func handleScan(s *doorplate.Service) echo.HandlerFunc {
 		h.Set("Cache-Control", "no-cache")
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:")
 		h.Add("Vary", "Accept")
-		status := scanStatus[res.State]
-		if strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON) {
-			return c.JSON(status, toScanDTO(res))
-		}
-		h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-		c.Response().WriteHeader(status)
-		return scanPage.Execute(c.Response(), res)
+		return c.Blob(scanStatus[res.State], ctype, page)
 	}
 }
 

@@ -82,11 +82,13 @@ CREATE TRIGGER addresses_refuse_delete BEFORE DELETE ON addresses FOR EACH ROW E
 -- writes. The check is per statement over the transition table, so a bulk
 -- COPY of a million generated addresses checks them in one set-based pass
 -- (one division_geom per division, not per row).
-CREATE FUNCTION addresses_check() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Transition tables carry no statistics; without nested loops the plan is
+-- one hash join of the rows against the (few) division polygons.
+CREATE FUNCTION addresses_check() RETURNS trigger LANGUAGE plpgsql SET enable_nestloop = off AS $$
 DECLARE bad record;
 BEGIN
   WITH d AS (SELECT DISTINCT division_code FROM new_rows),
-       g AS (SELECT division_code, division_geom(division_code) AS geom FROM d)
+       g AS MATERIALIZED (SELECT division_code, division_geom(division_code) AS geom FROM d)
   SELECT n.id, n.division_code, g.geom IS NULL AS nogeom INTO bad
     FROM new_rows n JOIN g USING (division_code)
    WHERE g.geom IS NULL OR NOT ST_Covers(g.geom, n.position)
