@@ -251,3 +251,47 @@ func ewkbHeader(typ uint32, extra int) []byte {
 	b = binary.LittleEndian.AppendUint32(b, typ|0x20000000)
 	return binary.LittleEndian.AppendUint32(b, 4490)
 }
+
+// DemoDoorplates generates streets, doorplates, community contacts and one
+// grid per community for the villages and communities of the demo county,
+// once: it does nothing when the county is missing (the divisions step
+// has not run); doorplates are generated only when the county has none,
+// contacts and grids only where missing. It reports whether it generated
+// doorplates.
+func (db *DB) DemoDoorplates(ctx context.Context, county string) (GenResult, bool, error) {
+	const op = "data.DemoDoorplates"
+	var exists, done bool
+	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM divisions WHERE code = $1),
+		EXISTS (SELECT 1 FROM streets WHERE division_code LIKE $1 || '%' AND generated)`, county).Scan(&exists, &done)
+	if err != nil || !exists {
+		return GenResult{}, false, translate(op, err)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT code FROM divisions WHERE code LIKE $1 || '%' AND level = 5 AND valid_to IS NULL
+		AND division_geom(code) IS NOT NULL ORDER BY code`, county)
+	if err != nil {
+		return GenResult{}, false, translate(op, err)
+	}
+	comms, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(comms) == 0 {
+		return GenResult{}, false, translate(op, err)
+	}
+	// Contacts and grids: work numbers for offices and police, personal
+	// (masked on scan pages) for grid workers. All invented.
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO community_info (community_code, office_name, office_address, office_hours,
+		service_phone, police_name, police_unit, police_phone)
+		SELECT d.code, d.name || '党群服务中心', d.name || '办公楼一楼', '周一至周五 8:30–17:00',
+		       '0575-8' || right(d.code, 7), '民警' || right(d.code, 2) || '号', '示范派出所', '0575-8110' || right(d.code, 4)
+		  FROM divisions d WHERE d.code = ANY($1) ON CONFLICT DO NOTHING`, comms); err != nil {
+		return GenResult{}, false, translate(op, err)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO grids (community_code, name, geom, worker_name, worker_phone, worker_phone_kind, generated)
+		SELECT d.code, '第一网格', d.geom, '网格员' || right(d.code, 2) || '号', '139' || right(d.code, 8), 'personal', true
+		  FROM divisions d WHERE d.code = ANY($1) AND d.geom IS NOT NULL ON CONFLICT DO NOTHING`, comms); err != nil {
+		return GenResult{}, false, translate(op, err)
+	}
+	if done {
+		return GenResult{}, false, nil
+	}
+	res, err := db.GenerateDoorplates(ctx, GenSpec{Communities: comms, StreetsPerComm: 3, HousesPerStreet: 24, KeyID: "demo", Seed: 330699})
+	return res, err == nil, err
+}

@@ -205,3 +205,23 @@ func TestGenerateDoorplates(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoDoorplatesOnce(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := context.Background()
+	if _, did, err := db.DemoDoorplates(ctx, "919999"); did || err != nil {
+		t.Errorf("DemoDoorplates(missing county) = %v, %v; want nothing done", did, err)
+	}
+	f := mustDoorplateFixture(t, db)
+	res, did, err := db.DemoDoorplates(ctx, f.county)
+	if err != nil || !did || res.Plates == 0 {
+		t.Fatalf("DemoDoorplates() = %+v, %v, %v", res, did, err)
+	}
+	if _, did, err := db.DemoDoorplates(ctx, f.county); did || err != nil {
+		t.Errorf("second DemoDoorplates() = %v, %v; want nothing done", did, err)
+	}
+	gs, err := db.FindGrids(ctx, f.commA)
+	if err != nil || len(gs) != 1 || gs[0].WorkerPhoneKind != doorplate.PhonePersonal {
+		t.Errorf("demo grids = %+v, %v", gs, err)
+	}
+}

@@ -103,7 +103,7 @@ func (s *Service) Scan(ctx context.Context, code string) (ScanResult, error) {
 // repeated scan costs neither a query nor a rendering. Every scan of a
 // real plate is counted, cached or not.
 func (s *Service) ScanRendered(ctx context.Context, code, format string, render func(ScanResult) ([]byte, error)) (ScanResult, []byte, error) {
-	pid, kid, err := s.keys.Verify(code)
+	pid, _, err := s.keys.Verify(code)
 	if err != nil {
 		res := ScanResult{State: ScanForged, Message: "无法验证此二维码：它不是本系统签发的门牌码，或已被篡改。请以门牌上的文字地址为准，并可向社区或民政部门反映。"}
 		return s.render(res, render)
@@ -120,7 +120,7 @@ func (s *Service) ScanRendered(ctx context.Context, code, format string, render 
 		e = cacheEntry{gen: s.cache.generation()}
 		rec, err := s.store.FindScan(ctx, pid)
 		switch {
-		case diming.KindOf(err) == diming.NotFound || err == nil && rec.KeyID != kid:
+		case diming.KindOf(err) == diming.NotFound:
 			res := ScanResult{State: ScanUnknown, Message: "没有找到这块门牌。它可能尚未启用；请以门牌上的文字地址为准。"}
 			return s.render(res, render)
 		case err != nil:
@@ -150,9 +150,7 @@ func (s *Service) result(rec ScanRecord) ScanResult {
 		return ScanResult{State: ScanRevoked, Message: "这块门牌已注销，不再代表任何地址。"}
 	case PlateReplaced:
 		res := ScanResult{State: ScanReplaced, Message: "这块门牌已被新门牌替换。"}
-		if c, err := s.keys.Sign(rec.ReplacedByID, rec.ReplacedByKey); err == nil {
-			res.ReplacedByURL = s.cfg.PublicURL + "/d/" + c
-		}
+		res.ReplacedByURL = s.cfg.PublicURL + "/d/" + s.sign(rec.ReplacedByID, rec.ReplacedByKey)
 		return res
 	}
 	v := s.view(rec)

@@ -185,10 +185,20 @@ func (s *Service) URL(publicID, keyID string) (string, error) {
 	return s.cfg.PublicURL + "/d/" + c, nil
 }
 
-func (s *Service) withURL(p Plate) Plate {
-	if c, err := s.keys.Sign(p.PublicID, p.KeyID); err == nil {
-		p.Code, p.URL = c, s.cfg.PublicURL+"/d/"+c
+// sign signs a plate with the key it was issued under, or with the
+// current key when that one has left the ring (reprinting a plate then
+// gives it a code under the current key; the public id stays).
+func (s *Service) sign(publicID, keyID string) string {
+	c, err := s.keys.Sign(publicID, keyID)
+	if err != nil {
+		c, _ = s.keys.Sign(publicID, s.keys.Current())
 	}
+	return c
+}
+
+func (s *Service) withURL(p Plate) Plate {
+	p.Code = s.sign(p.PublicID, p.KeyID)
+	p.URL = s.cfg.PublicURL + "/d/" + p.Code
 	return p
 }
 
