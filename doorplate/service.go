@@ -44,8 +44,8 @@ type Config struct {
 	PublicURL   string      // scan URLs are PublicURL + "/d/" + code
 	Keys        Keys        // signing key ring; Keys[0] signs
 	PhonePolicy PhonePolicy // how personal numbers show; default mask
-	// CacheEntries bounds the scan cache (default 50,000; negative turns
-	// it off). The cache works only while RunCache runs.
+	// CacheEntries bounds the scan cache (default 20,000 plates, a few KB
+	// each; negative turns it off). It works only while RunCache runs.
 	CacheEntries int
 }
 
@@ -73,7 +73,7 @@ func NewService(store Store, cfg Config) (*Service, error) {
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if cfg.CacheEntries == 0 {
-		cfg.CacheEntries = 50_000
+		cfg.CacheEntries = 20_000
 	}
 	return &Service{store: store, cfg: cfg, keys: cfg.Keys, counter: newCounter(), cache: newScanCache(cfg.CacheEntries)}, nil
 }

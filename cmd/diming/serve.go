@@ -38,7 +38,15 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 	if err != nil {
 		return err
 	}
-	go d.Doorplate.RunScanFlusher(ctx, 10*time.Second, func(err error) { logger.Error("flush scan counts", "err", err) })
+	// The flusher writes the last counts after ctx ends; wait for it
+	// before the pool closes.
+	flushed := make(chan struct{})
+	fctx, stopFlush := context.WithCancel(ctx)
+	defer func() { stopFlush(); <-flushed }()
+	go func() {
+		defer close(flushed)
+		d.Doorplate.RunScanFlusher(fctx, 10*time.Second, func(err error) { logger.Error("flush scan counts", "err", err) })
+	}()
 	go d.Doorplate.RunCache(ctx, func(err error) { logger.Warn("doorplate cache listener stopped; scans read the database", "err", err) })
 	handler := web.NewServer(logger, web.Config{PublicURL: cfg.PublicURL, APITimeout: apiTimeout, WebDir: cfg.WebDir}, d)
 	srv := &http.Server{
