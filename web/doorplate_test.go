@@ -262,6 +262,12 @@ func TestDoorplateIssueScanRevokeReplace(t *testing.T) {
 	if stc != 200 || strings.Count(string(sheet), `class="plate"`) != 1 || !strings.Contains(string(sheet), "Shengli Jie") {
 		t.Errorf("print sheet = %d, want one plate with pinyin", stc)
 	}
+	if stc, sheet := iss.raw("/doorplate/sheet?community=" + e.a); stc != 200 || strings.Count(string(sheet), "<svg") != 1 {
+		t.Errorf("community print sheet = %d, want one plate with its QR", stc)
+	}
+	if stc, _ := e.as(t, e.adminB).raw(fmt.Sprintf("/doorplate/sheet?street=%d", street)); stc != 403 {
+		t.Errorf("print sheet for a community admin = %d, want 403", stc)
+	}
 	if stc, _ := newClient(t, e.srv.URL).raw(fmt.Sprintf("/doorplate/sheet?street=%d", street)); stc != 401 {
 		t.Errorf("anonymous print sheet = %d, want 401", stc)
 	}
