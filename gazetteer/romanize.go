@@ -41,7 +41,7 @@ var phraseReadings = map[string][]string{
 	"重庆": {"chóng", "qìng"}, "长子": {"zhǎng", "zǐ"}, "乐清": {"yuè", "qīng"}, "六安": {"lù", "ān"},
 	"六合": {"lù", "hé"}, "丽水": {"lí", "shuǐ"}, "番禺": {"pān", "yú"}, "铅山": {"yán", "shān"},
 	"单县": {"shàn", "xiàn"}, "洪洞": {"hóng", "tóng"}, "蔚县": {"yù", "xiàn"}, "会稽": {"kuài", "jī"},
-	"嵊州": {"shèng", "zhōu"}, "大城": {"dà", "chéng"}, "曲阜": {"qū", "fù"}, "东莞": {"dōng", "guǎn"},
+	"嵊州": {"shèng", "zhōu"}, "太行": {"tài", "háng"}, "大城": {"dà", "chéng"}, "曲阜": {"qū", "fù"}, "东莞": {"dōng", "guǎn"},
 }
 
 var digitReadings = [...]string{"líng", "yī", "èr", "sān", "sì", "wǔ", "liù", "qī", "bā", "jiǔ"}

@@ -9,6 +9,7 @@ import (
 // ("shaoxing") or initials ("sx"); it tolerates typos.
 type Filter struct {
 	Query        string
+	Key          string   // toneless pinyin of a query in characters; set by the service
 	Category     Category // 0 for all
 	DivisionCode string   // names within this division (by code prefix)
 	Near         *Near
@@ -72,4 +73,18 @@ func IsLatin(q string) bool {
 		}
 	}
 	return true
+}
+
+// QueryKey returns the toneless pinyin of a query written in characters,
+// so that a wrong character with the right sound (绍星) still finds the
+// name (绍兴); "" for latin queries or characters without a reading.
+func QueryKey(q string) string {
+	if q == "" || IsLatin(q) {
+		return ""
+	}
+	ro, err := Romanize(q, "", nil, true)
+	if err != nil {
+		return ""
+	}
+	return ro.Key
 }

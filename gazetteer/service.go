@@ -14,7 +14,9 @@ type Store interface {
 	FindPlaceByID(ctx context.Context, id int64) (Place, error)
 	UpdatePlace(ctx context.Context, p Place) (Place, error)
 	SearchPlaces(ctx context.Context, f Filter) ([]Hit, error)
-	Autocomplete(ctx context.Context, q string, limit int) ([]Hit, error)
+	// Autocomplete finds names starting with q; key is the toneless pinyin
+	// of a query in characters ("" for latin queries), for same-sound typos.
+	Autocomplete(ctx context.Context, q, key string, limit int) ([]Hit, error)
 	// FindClashes returns current names of category c within the
 	// division-code prefixes that have the same name or the same toneless
 	// sound, leaving out the place exclude.
@@ -144,6 +146,7 @@ func (s *Service) Search(ctx context.Context, f Filter) ([]Hit, error) {
 	if f.Query == "" && f.Near == nil && f.DivisionCode == "" {
 		return nil, diming.E("gazetteer.Search", diming.Invalid, "give a query, a division or a point", map[string]string{"q": "required"})
 	}
+	f.Key = QueryKey(f.Query)
 	return s.store.SearchPlaces(ctx, f)
 }
 
@@ -157,7 +160,7 @@ func (s *Service) Autocomplete(ctx context.Context, q string, limit int) ([]Hit,
 	if limit <= 0 || limit > 20 {
 		limit = 10
 	}
-	return s.store.Autocomplete(ctx, q, limit)
+	return s.store.Autocomplete(ctx, q, QueryKey(q), limit)
 }
 
 // Words returns the word lists. Admins only.
@@ -184,7 +187,9 @@ func (s *Service) SaveWord(ctx context.Context, w Word) (Word, error) {
 }
 
 // ScopeRules returns the uniqueness scopes. Public: they are the law.
-func (s *Service) ScopeRules(ctx context.Context) ([]ScopeRule, error) { return s.store.FindScopeRules(ctx) }
+func (s *Service) ScopeRules(ctx context.Context) ([]ScopeRule, error) {
+	return s.store.FindScopeRules(ctx)
+}
 
 // SaveScopeRule adds or changes a uniqueness scope (local rules may be
 // stricter than the national one). National admins only.
