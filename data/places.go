@@ -14,24 +14,28 @@ import (
 )
 
 const placeCols = `id, coalesce(place_code,''), name, specific, generic, category, subcategory, romanization, toned, readings,
-	pinyin, initials, sound, division_code, coalesce(source_division,''), meaning, origin, history, description,
+	pinyin, initials, sound, unread, division_code, coalesce(source_division,''), meaning, origin, history, description,
 	ST_AsBinary(geom), approved_by, approved_on, approval_doc, status, valid_from, valid_to, supersedes, superseded_by,
 	generated, version`
 
 func scanPlace(row pgx.Row) (gazetteer.Place, error) {
 	var p gazetteer.Place
 	var readings []byte
+	var unread []int32
 	var cat int16
 	var status string
 	gs := wkb.Scanner(nil)
 	err := row.Scan(&p.ID, &p.PlaceCode, &p.Name, &p.Specific, &p.Generic, &cat, &p.Subcategory, &p.Romanization.Text,
 		&p.Romanization.Toned, &readings, &p.Romanization.Key, &p.Romanization.Initials, &p.Romanization.Sound,
-		&p.DivisionCode, &p.SourceDivision, &p.Meaning, &p.Origin, &p.History, &p.Description, gs, &p.ApprovedBy,
+		&unread, &p.DivisionCode, &p.SourceDivision, &p.Meaning, &p.Origin, &p.History, &p.Description, gs, &p.ApprovedBy,
 		&p.ApprovedOn, &p.ApprovalDoc, &status, &p.ValidFrom, &p.ValidTo, &p.Supersedes, &p.SupersededBy, &p.Generated, &p.Version)
 	if err != nil {
 		return p, err
 	}
 	p.Category, p.Status = gazetteer.Category(cat), gazetteer.Status(status)
+	for _, u := range unread {
+		p.Unread = append(p.Unread, int(u))
+	}
 	if gs.Valid {
 		p.Geometry = gs.Geometry
 	}
@@ -158,9 +162,9 @@ func (db *DB) UpdatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.Pla
 		}
 		out, err = scanPlace(tx.QueryRow(ctx, `UPDATE places SET meaning=$2, origin=$3, history=$4, description=$5,
 			geom=ST_SetSRID(ST_GeomFromWKB($6),4490), readings=$7, romanization=$8, toned=$9, pinyin=$10, initials=$11, sound=$12,
-			version=version+1 WHERE id=$1 RETURNING `+placeCols, p.ID, p.Meaning, p.Origin, p.History, p.Description,
+			unread=$13, version=version+1 WHERE id=$1 RETURNING `+placeCols, p.ID, p.Meaning, p.Origin, p.History, p.Description,
 			geomArg(p.Geometry), readingsArg(p.Readings), p.Romanization.Text, p.Romanization.Toned, p.Romanization.Key,
-			p.Romanization.Initials, p.Romanization.Sound))
+			p.Romanization.Initials, p.Romanization.Sound, unreadArg(p.Unread)))
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,8 @@ type PlacesImportReport struct {
 	Unchanged int            // already there with the same name
 	Skipped   map[string]int // not place names (summary codes such as 市辖区), or without a reading
 	Failed    []string       // names that could not be romanized, with the reason (first 20)
+	Unread    []string       // names with characters of no known reading, left for a person to give (first 50)
+	UnreadN   int            // how many such names
 }
 
 // divisionPlace turns a division row into its place name: divisions at
@@ -40,13 +42,13 @@ func divisionPlace(code, name string, level int, generated bool) (gazetteer.Plac
 	default:
 		np.Category, np.Name = gazetteer.VillageSeat, gazetteer.SeatName(name)
 	}
-	p, err := np.Build()
+	p, err := np.BuildLenient()
 	p.SourceDivision = code
 	return p, true, err
 }
 
 var importCols = []string{"name", "specific", "generic", "category", "subcategory", "romanization", "toned", "pinyin",
-	"initials", "sound", "division_code", "source_division", "rank", "generated"}
+	"initials", "sound", "division_code", "source_division", "rank", "generated", "unread"}
 
 // ImportPlacesFromDivisions makes every current division within prefix
 // ("" for all) a place name with its romanization. It is idempotent: a
@@ -57,6 +59,10 @@ func (db *DB) ImportPlacesFromDivisions(ctx context.Context, prefix string) (Pla
 	const op = "data.ImportPlacesFromDivisions"
 	rep := PlacesImportReport{ByLevel: map[int]int{}, Skipped: map[string]int{}}
 	err := db.WithTx(ctx, func(tx pgx.Tx) error {
+		// An import is a long statement by nature; the request backstop does not apply.
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_places (LIKE places INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
 			return err
 		}
@@ -87,9 +93,15 @@ func (db *DB) ImportPlacesFromDivisions(ctx context.Context, prefix string) (Pla
 				}
 				continue
 			}
+			if len(p.Unread) > 0 {
+				rep.UnreadN++
+				if len(rep.Unread) < 50 {
+					rep.Unread = append(rep.Unread, code+" "+name)
+				}
+			}
 			ro := p.Romanization
 			buf = append(buf, []any{p.Name, p.Specific, p.Generic, int16(p.Category), p.Subcategory, ro.Text, ro.Toned, ro.Key,
-				ro.Initials, ro.Sound, p.DivisionCode, p.SourceDivision, int16(p.Rank()), p.Generated})
+				ro.Initials, ro.Sound, p.DivisionCode, p.SourceDivision, int16(p.Rank()), p.Generated, unreadArg(p.Unread)})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -135,4 +147,12 @@ func applyImport(ctx context.Context, tx pgx.Tx, rep *PlacesImportReport, staged
 	}
 	rep.Unchanged = staged - rep.Created
 	return nil
+}
+
+func unreadArg(u []int) []int32 {
+	out := make([]int32, len(u))
+	for i, x := range u {
+		out[i] = int32(x)
+	}
+	return out
 }

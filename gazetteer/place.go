@@ -64,6 +64,9 @@ type Place struct {
 	Subcategory  string
 	Romanization Romanization
 	Readings     Readings
+	// Unread lists positions of characters with no known reading, left
+	// out of the romanization until someone gives their readings.
+	Unread       []int
 	DivisionCode string // the division the place belongs to
 	// SourceDivision is set when the place is the name of that division.
 	SourceDivision string
@@ -167,14 +170,21 @@ func isStreetGeneric(g string) bool {
 func lastRune(s string) (rune, int) { return utf8.DecodeLastRuneInString(s) }
 
 // committeeSuffixes are stripped from village-level division names to get
-// the name of the committee's seat: 多福巷社区居委会 → 多福巷社区.
-var committeeSuffixes = []string{"村民委员会", "居民委员会", "村委会", "居委会", "委员会"}
+// the name of the committee's seat: 多福巷社区居委会 → 多福巷社区, 华堂村委会 → 华堂村.
+var committeeSuffixes = [][2]string{{"村村民委员会", "村"}, {"村村委会", "村"}, {"村民委员会", "村"}, {"村委会", "村"},
+	{"居民委员会", ""}, {"居委会", ""}, {"委员会", ""}}
 
-// SeatName returns the seat name of a village-level division.
+// SeatName returns the seat name of a village-level division; a trailing
+// bracketed note stays (北扎兰营子村委会（一分场） → 北扎兰营子（一分场）).
 func SeatName(division string) string {
+	if i := strings.LastIndex(division, "（"); i > 0 && strings.HasSuffix(division, "）") {
+		if head := SeatName(division[:i]); head != division[:i] {
+			return head + division[i:]
+		}
+	}
 	for _, s := range committeeSuffixes {
-		if n, ok := strings.CutSuffix(division, s); ok && n != "" {
-			return n
+		if n, ok := strings.CutSuffix(division, s[0]); ok && n != "" {
+			return n + s[1]
 		}
 	}
 	return division
@@ -203,7 +213,13 @@ type NewPlace struct {
 
 // Build validates np, splits and romanizes it, and returns the Place to
 // store. It returns Invalid with the fields to fix.
-func (np NewPlace) Build() (Place, error) {
+func (np NewPlace) Build() (Place, error) { return np.build(false) }
+
+// BuildLenient is Build for imports of official names: characters without
+// a known reading are listed in Unread instead of failing.
+func (np NewPlace) BuildLenient() (Place, error) { return np.build(true) }
+
+func (np NewPlace) build(lenient bool) (Place, error) {
 	const op = "gazetteer.NewPlace"
 	fe := diming.FieldErrors{}
 	np.Name = strings.TrimSpace(np.Name)
@@ -234,11 +250,15 @@ func (np NewPlace) Build() (Place, error) {
 		Readings: np.Readings, DivisionCode: np.DivisionCode, Meaning: np.Meaning, Origin: np.Origin, History: np.History,
 		Description: np.Description, Geometry: np.Geometry, ApprovedBy: np.ApprovedBy, ApprovedOn: np.ApprovedOn,
 		ApprovalDoc: np.ApprovalDoc, Status: Current, ValidFrom: np.ApprovedOn, Generated: np.Generated, Version: 1}
-	ro, err := Romanize(p.Specific, p.Generic, p.Readings, p.Joined())
+	var err error
+	if lenient {
+		p.Romanization, p.Unread, err = RomanizeLenient(p.Specific, p.Generic, p.Readings, p.Joined())
+	} else {
+		p.Romanization, err = Romanize(p.Specific, p.Generic, p.Readings, p.Joined())
+	}
 	if err != nil {
 		return Place{}, diming.E(op, err)
 	}
-	p.Romanization = ro
 	return p, nil
 }
 

@@ -51,7 +51,18 @@ var digitReadings = [...]string{"líng", "yī", "èr", "sān", "sì", "wǔ", "li
 // and the dictionary. It returns Invalid naming the character that has no
 // known reading.
 func Syllables(s string, offset int, readings Readings) ([]string, error) {
+	return syllables(s, offset, readings, nil)
+}
+
+// syllables is Syllables; with missing non-nil, characters without a
+// reading become word breaks and their positions are appended to it.
+func syllables(s string, offset int, readings Readings, missing *[]int) ([]string, error) {
 	runes := []rune(s)
+	for i, r := range runes {
+		if r >= 0xFF01 && r <= 0xFF5E { // full-width forms of ASCII (ｅ, ０)
+			runes[i] = r - 0xFEE0
+		}
+	}
 	out := make([]string, len(runes))
 	for i := 0; i < len(runes); i++ {
 		if r, ok := readings[offset+i]; ok {
@@ -74,7 +85,22 @@ func Syllables(s string, offset int, readings Readings) ([]string, error) {
 				continue
 			}
 		}
+		if j := latinRun(runes, i); j > i {
+			// Latin letters stay as written: building letters (A区), or
+			// pinyin standing in for a character the source could not encode.
+			out[i] = string(runes[i:j])
+			i = j - 1
+			continue
+		}
+		if tok, ok := punctuation(runes[i]); ok {
+			out[i] = tok
+			continue
+		}
 		syl, err := syllable(runes[i])
+		if err != nil && missing != nil {
+			*missing = append(*missing, offset+i)
+			syl, err = tokBreak, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -83,7 +109,40 @@ func Syllables(s string, offset int, readings Readings) ([]string, error) {
 	return out, nil
 }
 
+// Tokens that are not syllables: word breaks and brackets.
+const (
+	tokBreak = " "
+	tokOpen  = "("
+	tokClose = ")"
+)
+
+func latinRun(rs []rune, i int) int {
+	j := i
+	for j < len(rs) && (rs[j] < 128 && unicode.IsLetter(rs[j])) {
+		j++
+	}
+	return j
+}
+
+// punctuation maps brackets to bracket tokens and other punctuation,
+// symbols and spaces to a word break.
+func punctuation(r rune) (string, bool) {
+	switch r {
+	case '(', '（':
+		return tokOpen, true
+	case ')', '）':
+		return tokClose, true
+	}
+	if unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsSpace(r) {
+		return tokBreak, true
+	}
+	return "", false
+}
+
 func syllable(r rune) (string, error) {
+	if r == '〇' {
+		return digitReadings[0], nil
+	}
 	if r >= '0' && r <= '9' {
 		return digitReadings[r-'0'], nil
 	}
@@ -195,19 +254,34 @@ func markTone(s string, tone int) string {
 // starting with a, o or e from the one before it inside a word, numerals
 // are spelled out, and joined names (natural villages) are one word.
 func Romanize(specific, generic string, readings Readings, joined bool) (Romanization, error) {
-	spec, err := Syllables(specific, 0, readings)
+	return romanize(specific, generic, readings, joined, nil)
+}
+
+// RomanizeLenient is Romanize for bulk imports of official names: a
+// character with no known reading (a private-use code point, a character
+// outside the dictionary) is left out, and its position is returned so
+// that the name can be listed for someone to give the reading. Bad
+// readings still fail.
+func RomanizeLenient(specific, generic string, readings Readings, joined bool) (Romanization, []int, error) {
+	missing := []int{}
+	ro, err := romanize(specific, generic, readings, joined, &missing)
+	return ro, missing, err
+}
+
+func romanize(specific, generic string, readings Readings, joined bool, missing *[]int) (Romanization, error) {
+	spec, err := syllables(specific, 0, readings, missing)
 	if err != nil {
 		return Romanization{}, err
 	}
-	gen, err := Syllables(generic, utf8.RuneCountInString(specific), readings)
+	gen, err := syllables(generic, utf8.RuneCountInString(specific), readings, missing)
 	if err != nil {
 		return Romanization{}, err
 	}
-	words := [][]string{spec, gen}
+	words := splitWords(spec)
 	if joined || len(gen) == 0 {
-		words = [][]string{append(append([]string{}, spec...), gen...)}
-	} else if len(spec) == 0 {
-		words = [][]string{gen}
+		words = splitWords(append(append([]string{}, spec...), gen...))
+	} else {
+		words = append(words, splitWords(gen)...)
 	}
 	var ro Romanization
 	var text, toned, sound []string
@@ -216,33 +290,71 @@ func Romanize(specific, generic string, readings Readings, joined bool) (Romaniz
 		text = append(text, word(w, false))
 		toned = append(toned, word(w, true))
 		for _, s := range w {
-			t := toneless(s)
-			sound = append(sound, strings.ReplaceAll(t, "ü", "v"))
-			key.WriteString(strings.ReplaceAll(t, "ü", "v"))
-			r, _ := utf8.DecodeRuneInString(t)
-			initials.WriteRune(r)
+			if s == tokOpen || s == tokClose {
+				continue
+			}
+			t := strings.ReplaceAll(strings.ToLower(toneless(s)), "ü", "v")
+			sound = append(sound, t)
+			key.WriteString(t)
+			initials.WriteByte(t[0])
 		}
 	}
 	ro.Text, ro.Toned = strings.Join(text, " "), strings.Join(toned, " ")
-	ro.Key, ro.Initials, ro.Sound = key.String(), strings.ReplaceAll(initials.String(), "ü", "v"), strings.Join(sound, " ")
+	ro.Key, ro.Initials, ro.Sound = key.String(), initials.String(), strings.Join(sound, " ")
 	return ro, nil
+}
+
+// splitWords splits tokens into words at breaks and before an opening
+// bracket; brackets stay in the word they open or close.
+func splitWords(toks []string) [][]string {
+	var out [][]string
+	var cur []string
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, cur)
+		}
+		cur = nil
+	}
+	for _, t := range toks {
+		switch t {
+		case "":
+		case tokBreak:
+			flush()
+		case tokOpen:
+			flush()
+			cur = append(cur, t)
+		case tokClose:
+			cur = append(cur, t)
+			flush()
+		default:
+			cur = append(cur, t)
+		}
+	}
+	flush()
+	return out
 }
 
 // word joins syllables into one capitalised word with apostrophes.
 func word(syls []string, toned bool) string {
 	var b strings.Builder
-	for i, s := range syls {
+	first := true
+	for _, s := range syls {
+		if s == tokOpen || s == tokClose {
+			b.WriteString(s)
+			continue
+		}
 		if !toned {
 			s = toneless(s)
 		}
-		first, _ := utf8.DecodeRuneInString(toneless(s))
-		if i > 0 && strings.ContainsRune("aoe", first) {
+		r0, _ := utf8.DecodeRuneInString(toneless(s))
+		if !first && strings.ContainsRune("aoe", r0) {
 			b.WriteByte('\'')
 		}
-		if i == 0 {
+		if first {
 			r, n := utf8.DecodeRuneInString(s)
 			b.WriteRune(unicode.ToUpper(r))
 			s = s[n:]
+			first = false
 		}
 		b.WriteString(s)
 	}

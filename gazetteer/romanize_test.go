@@ -65,3 +65,20 @@ func TestSplitName(t *testing.T) {
 		}
 	}
 }
+
+func TestRomanizeRealDataTraps(t *testing.T) {
+	tests := []struct{ division, text string }{
+		{"中国矿业大学（北京）社区居委会", "Zhongguokuangyedaxue (Beijing) Shequ"},
+		{"温泉花园A区社区居委会", "WenquanhuayuanAqu Shequ"},
+		{"长shan村委会", "Changshan Cun"},
+		{"北扎兰营子村委会（一分场）", "Beizhalanyingzicun (Yifenchang)"}, {"华堂村村民委员会", "Huatang Cun"},
+		{"铁道部住宅区第二、二社区居委会", "Tiedaobuzhuzhaiqudi'er Er Shequ"},
+	}
+	for _, tt := range tests {
+		spec, gen := SplitName(SeatName(tt.division))
+		ro, err := Romanize(spec, gen, nil, false)
+		if err != nil || ro.Text != tt.text {
+			t.Errorf("Romanize(%s) = %q, %v; want %q", tt.division, ro.Text, err, tt.text)
+		}
+	}
+}

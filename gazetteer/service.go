@@ -127,6 +127,7 @@ func (s *Service) UpdatePlace(ctx context.Context, id int64, up PlaceUpdate) (Pl
 		if p.Romanization, err = Romanize(p.Specific, p.Generic, p.Readings, p.Joined()); err != nil {
 			return Place{}, err
 		}
+		p.Unread = nil
 	}
 	p.Version = up.Version
 	return s.store.UpdatePlace(ctx, p)

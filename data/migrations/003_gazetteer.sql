@@ -13,6 +13,7 @@ CREATE TABLE places (
   romanization    text NOT NULL,          -- "Shaoxing Shi"
   toned           text NOT NULL,          -- "Shàoxīng Shì"
   readings        jsonb NOT NULL DEFAULT '{}', -- per-character reading overrides: position → syllable
+  unread          integer[] NOT NULL DEFAULT '{}', -- positions of characters with no known reading (imports)
   pinyin          text NOT NULL,          -- search key: "shaoxingshi"
   initials        text NOT NULL,          -- "sxs"
   sound           text NOT NULL,          -- homophone key: "shao xing shi"
@@ -47,6 +48,7 @@ CREATE INDEX places_division ON places (division_code text_pattern_ops);
 CREATE INDEX places_clash_name ON places (category, name) WHERE status = 'current';
 CREATE INDEX places_clash_sound ON places (category, sound) WHERE status = 'current';
 CREATE INDEX places_geom ON places USING gist (geom);
+CREATE INDEX places_unread ON places (id) WHERE cardinality(unread) > 0;
 CREATE TRIGGER places_refuse_delete BEFORE DELETE ON places FOR EACH ROW EXECUTE FUNCTION refuse_delete();
 
 -- place_current follows superseded_by links to the name in use now.
