@@ -123,9 +123,9 @@ func TestSameNameAndSoundWithinScope(t *testing.T) {
 		category       gazetteer.Category
 		want           string // rule expected, "" for none
 	}{
-		{"建设路", "339901101", gazetteer.Street, gazetteer.RuleSameName},   // same county (no built-up area set): caught
-		{"建社路", "339901101", gazetteer.Street, gazetteer.RuleSameSound},  // jiàn shè lù, other characters
-		{"建设路", "339902100", gazetteer.Street, ""},                       // another county: outside the scope
+		{"建设路", "339901101", gazetteer.Street, gazetteer.RuleSameName},         // same county (no built-up area set): caught
+		{"建社路", "339901101", gazetteer.Street, gazetteer.RuleSameSound},        // jiàn shè lù, other characters
+		{"建设路", "339902100", gazetteer.Street, ""},                             // another county: outside the scope
 		{"华堂村", "339901101002", gazetteer.VillageSeat, gazetteer.RuleSameName}, // village seats: county scope
 		{"画堂村", "339901101003", gazetteer.VillageSeat, gazetteer.RuleSameSound},
 		{"华堂村", "339902100004", gazetteer.VillageSeat, ""},

@@ -51,22 +51,26 @@ func scanHits(rows pgx.Rows, op string, extra func(*gazetteer.Hit) []any) ([]gaz
 func (db *DB) Autocomplete(ctx context.Context, q, key string, limit int) ([]gazetteer.Hit, error) {
 	const op = "data.Autocomplete"
 	var branches []string
-	args := []any{likePrefix(q), limit, q}
+	// Each branch takes more than limit so that exact matches of the
+	// specific part (sx → 绍兴市 over 寿县) survive the final order.
+	args := []any{likePrefix(q), limit, q, 3 * limit}
 	if gazetteer.IsLatin(q) {
 		branches = append(branches,
-			`(SELECT id, 1 AS m FROM places WHERE pinyin LIKE $1 ORDER BY rank, length(name) LIMIT $2)`,
-			`(SELECT id, 2 AS m FROM places WHERE initials LIKE $1 ORDER BY rank, length(name) LIMIT $2)`)
+			`(SELECT id, 1 AS m FROM places WHERE pinyin LIKE $1 ORDER BY rank, length(name) LIMIT $4)`,
+			`(SELECT id, 2 AS m FROM places WHERE initials LIKE $1 ORDER BY rank, length(name) LIMIT $4)`)
 	} else {
-		branches = append(branches, `(SELECT id, 1 AS m FROM places WHERE name LIKE $1 ORDER BY rank, length(name) LIMIT $2)`)
+		branches = append(branches, `(SELECT id, 1 AS m FROM places WHERE name LIKE $1 ORDER BY rank, length(name) LIMIT $4)`)
 		if key != "" {
 			args = append(args, likePrefix(key))
-			branches = append(branches, `(SELECT id, 3 AS m FROM places WHERE pinyin LIKE $4 ORDER BY rank, length(name) LIMIT $2)`)
+			branches = append(branches, `(SELECT id, 3 AS m FROM places WHERE pinyin LIKE $5 ORDER BY rank, length(name) LIMIT $4)`)
 		}
 	}
 	sql := `WITH c AS (SELECT id, min(m) AS m FROM (` + strings.Join(branches, " UNION ALL ") + `) u GROUP BY id)
 		SELECT ` + hitCols + `, CASE x.m WHEN 1 THEN 'prefix' WHEN 2 THEN 'initials' ELSE 'sound' END
 		FROM c x JOIN places p ON p.id = x.id` + successorJoin + `
-		ORDER BY (p.name = $3 OR p.pinyin = $3 OR p.initials = $3) DESC, x.m = 3, p.rank, length(p.name), p.name LIMIT $2`
+		ORDER BY (p.name = $3 OR p.specific = $3 OR left(p.initials, char_length(p.specific)) = $3 OR
+			replace(array_to_string((string_to_array(p.sound, ' '))[1:char_length(p.specific)], ''), ' ', '') = $3) DESC,
+			x.m = 3, p.rank, length(p.name), p.name LIMIT $2`
 	rows, err := db.Pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, translate(op, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 
@@ -12,5 +13,12 @@ import (
 // county with towns, villages, roads, names and doorplates, all marked as
 // generated. Each domain adds its part in order.
 func loadDemo(ctx context.Context, db *data.DB, logger *slog.Logger, stdout io.Writer) error {
+	n, err := db.LoadGazetteerDemo(ctx)
+	if err != nil {
+		return fmt.Errorf("gazetteer demo: %w", err)
+	}
+	if n > 0 {
+		logger.Info("demo place names loaded", "places", n)
+	}
 	return nil
 }

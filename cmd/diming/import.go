@@ -14,8 +14,10 @@ func importCommand(ctx context.Context, cfg Config, logger *slog.Logger, args []
 		return fmt.Errorf("usage: diming import KIND FILE...; kinds: %s", importKinds)
 	}
 	switch args[0] {
+	case "places-from-divisions", "heritage":
+		return importGazetteer(ctx, cfg, logger, args, stdout)
 	}
 	return fmt.Errorf("unknown import kind %q; kinds: %s", args[0], importKinds)
 }
 
-const importKinds = "(none yet)"
+const importKinds = "places-from-divisions [PREFIX], heritage FILE.csv"

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/diming/diming/data"
+	"github.com/diming/diming/gazetteer"
 	"github.com/diming/diming/web"
 )
 
@@ -64,8 +65,9 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 // deps wires the stores into the domain services for the web layer.
 func deps(db *data.DB) web.Deps {
 	return web.Deps{
-		Accounts: db,
-		Health:   db,
+		Accounts:  db,
+		Health:    db,
+		Gazetteer: gazetteer.NewService(db, nil),
 		PoolStats: func() web.PoolStats {
 			s := db.PoolStats()
 			return web.PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),
