@@ -182,7 +182,7 @@ func (db *DB) FindClashes(ctx context.Context, c gazetteer.Category, name, sound
 	}
 	rows, err := db.Pool.Query(ctx, `SELECT id, name, romanization, category, division_code, status FROM places
 		WHERE status='current' AND category=$1 AND (name=$2 OR sound=$3) AND division_code LIKE ANY($4) AND id<>$5
-		ORDER BY name=$2 DESC, id LIMIT 50`, int16(c), name, sound, pats, exclude)
+		ORDER BY name=$2 DESC, id LIMIT 50`, customPlan, int16(c), name, sound, pats, exclude)
 	if err != nil {
 		return nil, translate("data.FindClashes", err)
 	}

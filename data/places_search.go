@@ -10,6 +10,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// customPlan makes a query planned with its parameters every time: a
+// cached generic plan cannot use a prefix index for LIKE $1.
+const customPlan = pgx.QueryExecModeExec
+
+// autocompleteRanks are the values of places.rank (gazetteer.Place.Rank).
+var autocompleteRanks = []int32{1, 2, 3, 4, 6, 7, 11, 12, 13, 14, 16, 17}
+
 // hitCols reads a hit from places p, with the current successor of a
 // historical name from places c.
 const hitCols = `p.id, p.name, p.romanization, p.category, p.division_code, p.status,
@@ -50,19 +57,21 @@ func scanHits(rows pgx.Rows, op string, extra func(*gazetteer.Hit) []any) ([]gaz
 // that sound the same (key) and then trigram-similar names fill the list.
 func (db *DB) Autocomplete(ctx context.Context, q, key string, limit int) ([]gazetteer.Hit, error) {
 	const op = "data.Autocomplete"
+	// Each branch takes more than limit per rank so that exact matches of
+	// the specific part (sx → 绍兴市 over 寿县) survive the final order.
+	args := []any{likePrefix(q), limit, q, 3 * limit, autocompleteRanks}
+	branch := func(col string, m int, pattern string) string {
+		return fmt.Sprintf(`(SELECT x.id, %d AS m FROM unnest($5::int[]) r, LATERAL (SELECT id FROM places
+			WHERE rank = r AND %s LIKE %s ORDER BY %s USING ~<~ LIMIT $4) x)`, m, col, pattern, col)
+	}
 	var branches []string
-	// Each branch takes more than limit so that exact matches of the
-	// specific part (sx → 绍兴市 over 寿县) survive the final order.
-	args := []any{likePrefix(q), limit, q, 3 * limit}
 	if gazetteer.IsLatin(q) {
-		branches = append(branches,
-			`(SELECT id, 1 AS m FROM places WHERE pinyin LIKE $1 ORDER BY rank, length(name) LIMIT $4)`,
-			`(SELECT id, 2 AS m FROM places WHERE initials LIKE $1 ORDER BY rank, length(name) LIMIT $4)`)
+		branches = append(branches, branch("pinyin", 1, "$1"), branch("initials", 2, "$1"))
 	} else {
-		branches = append(branches, `(SELECT id, 1 AS m FROM places WHERE name LIKE $1 ORDER BY rank, length(name) LIMIT $4)`)
+		branches = append(branches, branch("name", 1, "$1"))
 		if key != "" {
 			args = append(args, likePrefix(key))
-			branches = append(branches, `(SELECT id, 3 AS m FROM places WHERE pinyin LIKE $5 ORDER BY rank, length(name) LIMIT $4)`)
+			branches = append(branches, branch("pinyin", 3, "$6"))
 		}
 	}
 	sql := `WITH c AS (SELECT id, min(m) AS m FROM (` + strings.Join(branches, " UNION ALL ") + `) u GROUP BY id)
@@ -71,7 +80,7 @@ func (db *DB) Autocomplete(ctx context.Context, q, key string, limit int) ([]gaz
 		ORDER BY (p.name = $3 OR p.specific = $3 OR left(p.initials, char_length(p.specific)) = $3 OR
 			replace(array_to_string((string_to_array(p.sound, ' '))[1:char_length(p.specific)], ''), ' ', '') = $3) DESC,
 			x.m = 3, p.rank, length(p.name), p.name LIMIT $2`
-	rows, err := db.Pool.Query(ctx, sql, args...)
+	rows, err := db.Pool.Query(ctx, sql, append([]any{customPlan}, args...)...)
 	if err != nil {
 		return nil, translate(op, err)
 	}
@@ -90,7 +99,7 @@ func (db *DB) fuzzy(ctx context.Context, q string, limit int) ([]gazetteer.Hit, 
 	}
 	rows, err := db.Pool.Query(ctx, `SELECT `+hitCols+` FROM (SELECT id FROM places WHERE `+col+` % $1
 		ORDER BY similarity(`+col+`, $1) DESC, rank LIMIT $2) x JOIN places p ON p.id = x.id`+successorJoin+`
-		ORDER BY similarity(p.`+col+`, $1) DESC, p.rank`, q, limit)
+		ORDER BY similarity(p.`+col+`, $1) DESC, p.rank`, customPlan, q, limit)
 	if err != nil {
 		return nil, translate("data.fuzzy", err)
 	}
@@ -145,7 +154,7 @@ func (db *DB) SearchPlaces(ctx context.Context, f gazetteer.Filter) ([]gazetteer
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
 	sql += " ORDER BY " + strings.Join(order, ", ") + fmt.Sprintf(" LIMIT %s OFFSET %s", arg(f.Limit), arg(f.Offset))
-	rows, err := db.Pool.Query(ctx, sql, args...)
+	rows, err := db.Pool.Query(ctx, sql, append([]any{customPlan}, args...)...)
 	if err != nil {
 		return nil, translate(op, err)
 	}

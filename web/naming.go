@@ -424,4 +424,3 @@ func handleScopeSave(g *gazetteer.Service) echo.HandlerFunc {
 		return c.JSON(http.StatusOK, toScopeDTO(r))
 	}
 }
-
