@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/diming/diming/data"
+	"github.com/diming/diming/tiles"
 	"github.com/diming/diming/web"
 )
 
@@ -31,7 +32,12 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	handler := web.NewServer(logger, web.Config{PublicURL: cfg.PublicURL, APITimeout: apiTimeout, WebDir: cfg.WebDir}, deps(db))
+	d, err := deps(db)
+	if err != nil {
+		return err
+	}
+	handler := web.NewServer(logger, web.Config{PublicURL: cfg.PublicURL, APITimeout: apiTimeout, WebDir: cfg.WebDir,
+		MapReviewNumber: cfg.MapReviewNumber}, d)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -62,8 +68,13 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 }
 
 // deps wires the stores into the domain services for the web layer.
-func deps(db *data.DB) web.Deps {
+func deps(db *data.DB) (web.Deps, error) {
+	tileSvc, err := tiles.NewService(db, tiles.Options{}, tiles.Registry()...)
+	if err != nil {
+		return web.Deps{}, err
+	}
 	return web.Deps{
+		Tiles:    tileSvc,
 		Accounts: db,
 		Health:   db,
 		PoolStats: func() web.PoolStats {
@@ -71,5 +82,5 @@ func deps(db *data.DB) web.Deps {
 			return web.PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),
 				AcquireCount: s.AcquireCount(), AcquireWait: s.AcquireDuration()}
 		},
-	}
+	}, nil
 }
