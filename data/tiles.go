@@ -15,12 +15,13 @@ import (
 const mvtExtent, mvtBuffer = 4096, 64
 
 // tileEnvelope is the tile in Web Mercator for ST_AsMVTGeom; queryEnvelope
-// is the tile buffered by the MVT buffer and transformed to the tables'
-// SRID (4490), so that `&&` is an index condition on the master geometry.
-// Both are immutable in the bound z/x/y, so the planner folds them once.
+// is the tile buffered by the MVT buffer and transformed to the table's
+// SRID (4490 for master data), so that `&&` is an index condition on the
+// master geometry. Both are immutable in the bound z/x/y, so the planner
+// folds them once.
 const (
 	tileEnvelope  = "ST_TileEnvelope($1, $2, $3)"
-	queryEnvelope = "ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4490)"
+	queryEnvelope = "ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), %d)"
 )
 
 // RenderTile renders the layers of tile t in one query: per layer
@@ -82,7 +83,7 @@ func writeLayerQuery(sb *strings.Builder, l tiles.Layer, zoomArg string) {
 		sb.WriteString(ident(a.Column) + ", ")
 	}
 	fmt.Fprintf(sb, "ST_AsMVTGeom(ST_Transform(%s, 3857), %s, %d, %d, true) AS __geom\n", shape, tileEnvelope, mvtExtent, mvtBuffer)
-	fmt.Fprintf(sb, "  FROM %s WHERE %s && %s", ident(l.Table), geom, queryEnvelope)
+	fmt.Fprintf(sb, "  FROM %s WHERE %s && "+queryEnvelope, ident(l.Table), geom, l.TableSRID())
 	if l.Where != "" {
 		sb.WriteString(" AND (" + l.Where + ")")
 	}

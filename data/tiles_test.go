@@ -261,3 +261,38 @@ func BenchmarkTiles(b *testing.B) {
 	b.ReportMetric(float64(tSvc)/float64(tPlain), "service_vs_plain_sql")
 	b.ReportMetric(float64(len(set)), "tiles")
 }
+
+// TestRenderTileNewLayer shows that another domain's layer is one registry
+// entry: a point table in another SRID, without zoom bands or filter.
+func TestRenderTileNewLayer(t *testing.T) {
+	db := tileDB(t)
+	ctx := t.Context()
+	if _, err := db.Pool.Exec(ctx, `CREATE TABLE tile_test_points (id bigint PRIMARY KEY, name text, geom geometry(Point, 4326));
+		CREATE INDEX ON tile_test_points USING gist(geom);
+		INSERT INTO tile_test_points VALUES (1, '府山', ST_SetSRID(ST_MakePoint(120.578, 30.006), 4326)),
+			(2, '远处', ST_SetSRID(ST_MakePoint(100, 20), 4326))`); err != nil {
+		t.Fatal(err)
+	}
+	pois := tiles.Layer{Name: "pois", Table: "tile_test_points", Geometry: "geom", ID: "id", SRID: 4326,
+		Attributes: []tiles.Attribute{{Column: "name", Type: "String"}}, MinZoom: 10, MaxZoom: 22}
+	svc, err := tiles.NewService(db, tiles.Options{}, append(tiles.Registry(), pois)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tile := maptile.At(orb.Point{120.578, 30.006}, 14)
+	b, err := svc.Tile(ctx, tiles.AllLayers, int(tile.Z), int(tile.X), int(tile.Y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := mvt.Unmarshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]int{}
+	for _, l := range layers {
+		names[l.Name] = len(l.Features)
+	}
+	if names["pois"] != 1 || names["divisions"] == 0 {
+		t.Fatalf("tile layers = %v, want 1 poi beside the divisions", names)
+	}
+}

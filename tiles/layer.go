@@ -18,6 +18,10 @@ type Layer struct {
 	// ID must hold integers or all-digit text (it is cast to bigint); leave
 	// it empty for features without ids.
 	Table, Geometry, ID string
+	// SRID is the geometry column's SRID; 0 means 4490 (CGCS2000), the
+	// master system. The tile envelope is transformed to it so that `&&`
+	// uses the column's index.
+	SRID int
 	// Attributes are the columns copied into each feature's properties.
 	Attributes []Attribute
 	// MinZoom and MaxZoom bound the zooms at which the layer has features.
@@ -76,6 +80,14 @@ func (l Layer) ZoomValues(z int) []int32 {
 
 var layerName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
+// TableSRID returns the SRID of the layer's geometry column.
+func (l Layer) TableSRID() int {
+	if l.SRID == 0 {
+		return 4490
+	}
+	return l.SRID
+}
+
 // validate checks a registry entry when the service is built, so that a
 // mistake in the registry stops start-up rather than a tile request.
 func (l Layer) validate(maxZoom int) error {
@@ -84,6 +96,8 @@ func (l Layer) validate(maxZoom int) error {
 		return fmt.Errorf("layer name %q must match %s and not be %q", l.Name, layerName, AllLayers)
 	case l.Table == "" || l.Geometry == "":
 		return fmt.Errorf("layer %s: table and geometry column are required", l.Name)
+	case l.SRID < 0:
+		return fmt.Errorf("layer %s: SRID %d", l.Name, l.SRID)
 	case l.MinZoom < 0 || l.MaxZoom > maxZoom || l.MinZoom > l.MaxZoom:
 		return fmt.Errorf("layer %s: zooms %d..%d outside 0..%d", l.Name, l.MinZoom, l.MaxZoom, maxZoom)
 	case l.ZoomBy != nil && (l.ZoomBy.Column == "" || len(l.ZoomBy.Bands) == 0):

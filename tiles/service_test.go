@@ -142,7 +142,7 @@ func TestRegistryChecks(t *testing.T) {
 		{"no geometry", func(l *tiles.Layer) { l.Geometry = "" }},
 		{"zooms reversed", func(l *tiles.Layer) { l.MinZoom, l.MaxZoom = 9, 3 }},
 		{"zoom beyond service", func(l *tiles.Layer) { l.MaxZoom = 25 }},
-		{"bad attribute type", func(l *tiles.Layer) { l.Attributes = []tiles.Attribute{{"name", "Text"}} }},
+		{"bad attribute type", func(l *tiles.Layer) { l.Attributes = []tiles.Attribute{{Column: "name", Type: "Text"}} }},
 		{"empty zoom bands", func(l *tiles.Layer) { l.ZoomBy = &tiles.ZoomBy{Column: "level"} }},
 	}
 	for _, tt := range tests {
