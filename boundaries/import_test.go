@@ -7,7 +7,9 @@ import (
 
 func TestImportNational(t *testing.T) {
 	n := mustNational(t)
-	for _, r := range []interface{ WriteTo(w interface{ Write([]byte) (int, error) }) }{} {
+	for _, r := range []interface {
+		WriteTo(w interface{ Write([]byte) (int, error) })
+	}{} {
 		_ = r
 	}
 	n.nbs.WriteTo(os.Stdout)

@@ -76,7 +76,9 @@ func (s *Service) Markers(ctx context.Context, lineID int64) ([]Marker, error) {
 }
 
 // Marker returns one marker.
-func (s *Service) Marker(ctx context.Context, id int64) (Marker, error) { return s.store.FindMarker(ctx, id) }
+func (s *Service) Marker(ctx context.Context, id int64) (Marker, error) {
+	return s.store.FindMarker(ctx, id)
+}
 
 // UpdateMarker edits a marker's description or status, never its position.
 func (s *Service) UpdateMarker(ctx context.Context, id int64, up MarkerUpdate) (Marker, error) {

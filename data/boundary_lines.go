@@ -26,7 +26,7 @@ const deriveLinesSQL = `WITH pairs AS (
 		AND ($2 = '' OR starts_with(a.code, $2) OR starts_with(b.code, $2))
 		AND ST_DWithin(a.geom::geography, b.geom::geography, $3)),
 shared AS (
-	SELECT p.*, ST_Intersection(ST_Boundary(p.ag), ST_Buffer(ST_Boundary(p.bg)::geography, $3)::geometry) AS g FROM pairs p),
+	SELECT p.*, ST_Intersection(ST_Boundary(p.ag), ST_SetSRID(ST_Buffer(ST_Boundary(p.bg)::geography, $3)::geometry, 4490)) AS g FROM pairs p),
 pieces AS (
 	SELECT s.l, s.r, s.level, s.ln, s.rn, s.generated, d.geom AS g
 	FROM shared s, LATERAL ST_Dump(ST_LineMerge(ST_CollectionExtract(s.g, 2))) d

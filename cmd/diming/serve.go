@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/diming/diming/boundaries"
 	"github.com/diming/diming/data"
 	"github.com/diming/diming/web"
 )
@@ -64,8 +65,9 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 // deps wires the stores into the domain services for the web layer.
 func deps(db *data.DB) web.Deps {
 	return web.Deps{
-		Accounts: db,
-		Health:   db,
+		Accounts:   db,
+		Health:     db,
+		Boundaries: boundaries.New(db),
 		PoolStats: func() web.PoolStats {
 			s := db.PoolStats()
 			return web.PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),
