@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/diming/diming/boundaries"
 	"github.com/diming/diming/data"
 	"github.com/diming/diming/tiles"
 	"github.com/diming/diming/web"
@@ -74,9 +75,10 @@ func deps(db *data.DB) (web.Deps, error) {
 		return web.Deps{}, err
 	}
 	return web.Deps{
-		Tiles:    tileSvc,
-		Accounts: db,
-		Health:   db,
+		Tiles:      tileSvc,
+		Accounts:   db,
+		Health:     db,
+		Boundaries: boundaries.New(db),
 		PoolStats: func() web.PoolStats {
 			s := db.PoolStats()
 			return web.PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),
