@@ -43,6 +43,10 @@ type Config struct {
 	PGDatabase string // DIMING_PG_DATABASE
 
 	MapReviewNumber string // DIMING_MAP_REVIEW_NUMBER: the 审图号 on the public web map
+	// PlateKeys is the doorplate signing key ring, "id:base64,id:base64"
+	// (env only, it is a secret); the first key signs new plates.
+	PlateKeys   string // DIMING_PLATE_KEYS
+	PhonePolicy string // DIMING_PHONE_POLICY: mask, hide or full
 }
 
 // Validate reports configuration mistakes before anything starts.
@@ -94,6 +98,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.IntVar(&c.PGPort, "pg-port", port, "private cluster port (DIMING_PG_PORT)")
 	fs.BoolVar(&c.PGFast, "pg-fast", envBool("DIMING_PG_FAST", false), "run the private cluster without fsync; tests only (DIMING_PG_FAST)")
 	fs.StringVar(&c.PGDatabase, "pg-database", env("DIMING_PG_DATABASE", "diming"), "database name on the private cluster (DIMING_PG_DATABASE)")
+	fs.StringVar(&c.PhonePolicy, "phone-policy", env("DIMING_PHONE_POLICY", "mask"), "how scan pages show personal phone numbers: mask, hide or full (DIMING_PHONE_POLICY)")
+	c.PlateKeys = getenv("DIMING_PLATE_KEYS")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/diming/diming/boundaries"
 	"github.com/diming/diming/data"
+	"github.com/diming/diming/doorplate"
 	"github.com/diming/diming/tiles"
 	"github.com/diming/diming/web"
 )
@@ -33,10 +36,12 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	d, err := deps(db)
+	d, err := deps(db, cfg, logger)
 	if err != nil {
 		return err
 	}
+	go d.Doorplate.RunScanFlusher(ctx, 10*time.Second, func(err error) { logger.Error("flush scan counts", "err", err) })
+	go d.Doorplate.RunCache(ctx, func(err error) { logger.Warn("doorplate cache listener stopped; scans read the database", "err", err) })
 	handler := web.NewServer(logger, web.Config{PublicURL: cfg.PublicURL, APITimeout: apiTimeout, WebDir: cfg.WebDir,
 		MapReviewNumber: cfg.MapReviewNumber}, d)
 	srv := &http.Server{
@@ -69,13 +74,18 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 }
 
 // deps wires the stores into the domain services for the web layer.
-func deps(db *data.DB) (web.Deps, error) {
+func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
 	tileSvc, err := tiles.NewService(db, tiles.Options{}, tiles.Registry()...)
+	if err != nil {
+		return web.Deps{}, err
+	}
+	plates, err := doorplateService(db, cfg, logger)
 	if err != nil {
 		return web.Deps{}, err
 	}
 	return web.Deps{
 		Tiles:      tileSvc,
+		Doorplate:  plates,
 		Accounts:   db,
 		Health:     db,
 		Boundaries: boundaries.New(db),
@@ -85,4 +95,22 @@ func deps(db *data.DB) (web.Deps, error) {
 				AcquireCount: s.AcquireCount(), AcquireWait: s.AcquireDuration()}
 		},
 	}, nil
+}
+
+// doorplateService builds the doorplate service. Without DIMING_PLATE_KEYS
+// it signs with a random key for this run only (development): printed
+// codes then stop verifying at the next start, so production must set it.
+func doorplateService(db *data.DB, cfg Config, logger *slog.Logger) (*doorplate.Service, error) {
+	keys := cfg.PlateKeys
+	if keys == "" {
+		secret := make([]byte, 32)
+		_, _ = rand.Read(secret)
+		keys = "dev:" + base64.StdEncoding.EncodeToString(secret)
+		logger.Warn("DIMING_PLATE_KEYS is not set: doorplate codes are signed with a temporary key and stop verifying after a restart")
+	}
+	ring, err := doorplate.ParseKeys(keys)
+	if err != nil {
+		return nil, err
+	}
+	return doorplate.NewService(db, doorplate.Config{PublicURL: cfg.PublicURL, Keys: ring, PhonePolicy: doorplate.PhonePolicy(cfg.PhonePolicy)})
 }
