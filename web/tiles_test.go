@@ -94,7 +94,7 @@ func mapServer(t *testing.T, db *data.DB, cfg web.Config) (*httptest.Server, *da
 	return srv, db, rec
 }
 
-func get(t *testing.T, url string, header ...string) (*http.Response, []byte) {
+func httpGet(t *testing.T, url string, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	for i := 0; i+1 < len(header); i += 2 {
@@ -134,7 +134,7 @@ func TestTileRoutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, body := get(t, tt.url)
+			res, body := httpGet(t, tt.url)
 			if res.StatusCode != tt.status {
 				t.Fatalf("GET %s = %d %s, want %d", tt.url, res.StatusCode, body, tt.status)
 			}
@@ -165,12 +165,12 @@ func TestTileRoutes(t *testing.T) {
 func testTileETag(t *testing.T, srv *httptest.Server) {
 	tile := maptile.At(orb.Point{120.6, 30.0}, 8)
 	url := srv.URL + "/tiles/all/8/" + toS(tile.X) + "/" + toS(tile.Y) + ".mvt"
-	res, _ := get(t, url)
+	res, _ := httpGet(t, url)
 	etag := res.Header.Get("ETag")
 	if res.StatusCode != 200 || etag == "" {
 		t.Fatalf("GET = %d with ETag %q", res.StatusCode, etag)
 	}
-	if res, _ := get(t, url, "If-None-Match", etag); res.StatusCode != http.StatusNotModified {
+	if res, _ := httpGet(t, url, "If-None-Match", etag); res.StatusCode != http.StatusNotModified {
 		t.Errorf("GET with If-None-Match = %d, want 304", res.StatusCode)
 	}
 }
@@ -185,7 +185,7 @@ func TestWebMap(t *testing.T) {
 }
 
 func testTileJSON(t *testing.T, srv *httptest.Server) {
-	res, body := get(t, srv.URL+"/tiles/layers.json")
+	res, body := httpGet(t, srv.URL+"/tiles/layers.json")
 	var tj struct {
 		TileJSON     string   `json:"tilejson"`
 		Tiles        []string `json:"tiles"`
@@ -206,7 +206,7 @@ func testTileJSON(t *testing.T, srv *httptest.Server) {
 }
 
 func testWebMapFiles(t *testing.T, srv *httptest.Server) {
-	res, body := get(t, srv.URL+"/")
+	res, body := httpGet(t, srv.URL+"/")
 	if res.StatusCode != 200 || res.Header.Get("Cache-Control") != "no-cache" {
 		t.Fatalf("GET / = %d, Cache-Control %q", res.StatusCode, res.Header.Get("Cache-Control"))
 	}
@@ -229,7 +229,7 @@ func testWebMapFiles(t *testing.T, srv *httptest.Server) {
 		{vendor + "/maplibre-gl.css", "public, max-age=31536000, immutable", "text/css"},
 	}
 	for _, tt := range tests {
-		res, _ := get(t, srv.URL+tt.path)
+		res, _ := httpGet(t, srv.URL+tt.path)
 		if res.StatusCode != 200 || res.Header.Get("Cache-Control") != tt.cache || !strings.Contains(res.Header.Get("Content-Type"), tt.ctype) {
 			t.Errorf("GET %s = %d, Cache-Control %q, Content-Type %q; want 200, %q, %s", tt.path, res.StatusCode,
 				res.Header.Get("Cache-Control"), res.Header.Get("Content-Type"), tt.cache, tt.ctype)
@@ -238,7 +238,7 @@ func testWebMapFiles(t *testing.T, srv *httptest.Server) {
 	var style struct {
 		Sources map[string]struct{ Tiles []string }
 	}
-	_, body = get(t, srv.URL+"/static/style.json")
+	_, body = httpGet(t, srv.URL+"/static/style.json")
 	if err := json.Unmarshal(body, &style); err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func testWebMapFromDisk(t *testing.T, db *data.DB) {
 		t.Fatal(err)
 	}
 	srv, _, _ := mapServer(t, db, web.Config{WebDir: dir, MapReviewNumber: "GS(2026)1号"})
-	if _, body := get(t, srv.URL+"/"); string(body) != "<p>dev GS(2026)1号</p>" {
+	if _, body := httpGet(t, srv.URL+"/"); string(body) != "<p>dev GS(2026)1号</p>" {
 		t.Errorf("GET / from -web-dir = %q", body)
 	}
 }
