@@ -10,7 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -98,19 +101,39 @@ func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
 }
 
 // doorplateService builds the doorplate service. Without DIMING_PLATE_KEYS
-// it signs with a random key for this run only (development): printed
-// codes then stop verifying at the next start, so production must set it.
+// a private-cluster (development and demo) install keeps a generated key
+// beside its cluster, so printed demo codes keep verifying across restarts;
+// with an external DATABASE_URL the key is required.
 func doorplateService(db *data.DB, cfg Config, logger *slog.Logger) (*doorplate.Service, error) {
 	keys := cfg.PlateKeys
 	if keys == "" {
-		secret := make([]byte, 32)
-		_, _ = rand.Read(secret)
-		keys = "dev:" + base64.StdEncoding.EncodeToString(secret)
-		logger.Warn("DIMING_PLATE_KEYS is not set: doorplate codes are signed with a temporary key and stop verifying after a restart")
+		if cfg.DBURL != "" {
+			return nil, errors.New("set DIMING_PLATE_KEYS (id:base64-secret[,id:base64-secret...]) to sign doorplate codes")
+		}
+		var err error
+		if keys, err = devPlateKeys(filepath.Join(cfg.PGDir, "plate-keys")); err != nil {
+			return nil, err
+		}
+		logger.Warn("DIMING_PLATE_KEYS is not set: signing doorplate codes with the development key beside the private cluster")
 	}
 	ring, err := doorplate.ParseKeys(keys)
 	if err != nil {
 		return nil, err
 	}
 	return doorplate.NewService(db, doorplate.Config{PublicURL: cfg.PublicURL, Keys: ring, PhonePolicy: doorplate.PhonePolicy(cfg.PhonePolicy)})
+}
+
+// devPlateKeys reads the development key ring at path, creating it with
+// a random key on first use.
+func devPlateKeys(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	keys := "dev:" + base64.StdEncoding.EncodeToString(secret)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	return keys, os.WriteFile(path, []byte(keys+"\n"), 0o600)
 }
