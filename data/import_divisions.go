@@ -15,16 +15,23 @@ import (
 func copyRows[T any](ctx context.Context, tx pgx.Tx, table string, cols []string, rows iter.Seq2[T, error], row func(T) []any) (int64, error) {
 	next, stop := iter.Pull2(rows)
 	defer stop()
-	return tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+	var srcErr error
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
 		v, err, ok := next()
 		if !ok {
 			return nil, nil
 		}
 		if err != nil {
+			srcErr = err
 			return nil, err
 		}
 		return row(v), nil
 	}))
+	if srcErr != nil {
+		// The source's own error says what is wrong with the file.
+		return n, srcErr
+	}
+	return n, err
 }
 
 func nullable(s string) any {
@@ -345,7 +352,7 @@ func applyPolygons(ctx context.Context, tx pgx.Tx, rep *boundaries.ImportReport)
 		return err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO division_parts (code, level, geom)
-		SELECT code, level, g FROM (SELECT d.code, d.level, ST_Subdivide(d.geom, 64) AS g
+		SELECT code, level, g FROM (SELECT d.code, d.level, ST_Subdivide(d.geom, 256) AS g
 			FROM divisions d JOIN import_polygons s USING (code)) x WHERE GeometryType(g) = 'POLYGON'`)
 	return err
 }
