@@ -34,6 +34,11 @@ func copyRows[T any](ctx context.Context, tx pgx.Tx, table string, cols []string
 	return n, err
 }
 
+// importTimeout replaces the pool's per-statement backstop inside an
+// import transaction: a COPY lasts as long as the source file takes to
+// read and convert, which is minutes for the national files.
+const importTimeout = `SET LOCAL statement_timeout = '30min'`
+
 func nullable(s string) any {
 	if s == "" {
 		return nil
@@ -87,6 +92,9 @@ const orphanCheck = `DELETE FROM import_divisions s WHERE s.parent_code IS NOT N
 func (db *DB) ImportDivisions(ctx context.Context, rows iter.Seq2[boundaries.Division, error], rep *boundaries.ImportReport) error {
 	const op = "data.ImportDivisions"
 	return db.WithTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, importTimeout); err != nil {
+			return translate(op, err)
+		}
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_divisions (code text, name text, level smallint, kind text,
 			parent_code text, generated boolean) ON COMMIT DROP`); err != nil {
 			return translate(op, err)
@@ -212,6 +220,9 @@ func latestFirst(r boundaries.CodeRecord, all []boundaries.CodeRecord, c *codeRo
 }
 
 func stageCodeHistory(ctx context.Context, tx pgx.Tx, all []boundaries.CodeRecord, codes map[string]*codeRow, order []string) error {
+	if _, err := tx.Exec(ctx, importTimeout); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_codes (code text, name text, kind text, level smallint, valid_from date, valid_to date) ON COMMIT DROP;
 		CREATE TEMP TABLE import_names (code text, name text, valid_from date, valid_to date) ON COMMIT DROP;
 		CREATE TEMP TABLE import_successors (code text, successor_code text, year int, kind text) ON COMMIT DROP`); err != nil {
@@ -311,6 +322,9 @@ const (
 func (db *DB) ImportPolygons(ctx context.Context, rows iter.Seq2[boundaries.PolygonRow, error], rep *boundaries.ImportReport) error {
 	const op = "data.ImportPolygons"
 	return db.WithTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, importTimeout); err != nil {
+			return translate(op, err)
+		}
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_polygons (ref text, code text, name text, wkb bytea,
 			geom geometry(MultiPolygon, 4490)) ON COMMIT DROP`); err != nil {
 			return translate(op, err)
