@@ -44,7 +44,7 @@ func importBoundaries(ctx context.Context, cfg Config, logger *slog.Logger, kind
 		return err
 	}
 	if kind != "lines" && fs.NArg() == 0 {
-		return fmt.Errorf("usage: diming import %s FILE...", kind)
+		return fmt.Errorf("usage: diming import %s FILE [FILE ...]", kind)
 	}
 	db, err := openDB(ctx, cfg, logger)
 	if err != nil {
