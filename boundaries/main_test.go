@@ -33,7 +33,7 @@ var (
 	nationalErr  error
 )
 
-func mustNational(t *testing.T) national {
+func mustNational(t testing.TB) national {
 	t.Helper()
 	db := dbtest.Open(t)
 	dir := dbtest.SharedData(t, "nbs-2023-divisions")

@@ -108,7 +108,6 @@ type Progress func(done, total int64)
 // countingReader reports bytes read to a Progress.
 type countingReader struct {
 	r        io.Reader
-	base     int64
 	n        *atomic.Int64
 	total    int64
 	progress Progress

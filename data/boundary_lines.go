@@ -41,6 +41,9 @@ func (db *DB) DeriveLines(ctx context.Context, opt boundaries.DeriveOptions) (bo
 	const op = "data.DeriveLines"
 	var rep boundaries.DeriveReport
 	err := db.WithTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, importTimeout); err != nil {
+			return translate(op, err)
+		}
 		rows, err := tx.Query(ctx, deriveLinesSQL, int16(opt.Level), diming.CodePrefix(opt.Within), opt.ToleranceM, opt.MinPieceM)
 		if err != nil {
 			return translate(op, err)

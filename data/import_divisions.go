@@ -15,17 +15,29 @@ import (
 func copyRows[T any](ctx context.Context, tx pgx.Tx, table string, cols []string, rows iter.Seq2[T, error], row func(T) []any) (int64, error) {
 	next, stop := iter.Pull2(rows)
 	defer stop()
-	return tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+	var srcErr error
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
 		v, err, ok := next()
 		if !ok {
 			return nil, nil
 		}
 		if err != nil {
+			srcErr = err
 			return nil, err
 		}
 		return row(v), nil
 	}))
+	if srcErr != nil {
+		// The source's own error says what is wrong with the file.
+		return n, srcErr
+	}
+	return n, err
 }
+
+// importTimeout replaces the pool's per-statement backstop inside an
+// import transaction: a COPY lasts as long as the source file takes to
+// read and convert, which is minutes for the national files.
+const importTimeout = `SET LOCAL statement_timeout = '30min'`
 
 func nullable(s string) any {
 	if s == "" {
@@ -80,6 +92,9 @@ const orphanCheck = `DELETE FROM import_divisions s WHERE s.parent_code IS NOT N
 func (db *DB) ImportDivisions(ctx context.Context, rows iter.Seq2[boundaries.Division, error], rep *boundaries.ImportReport) error {
 	const op = "data.ImportDivisions"
 	return db.WithTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, importTimeout); err != nil {
+			return translate(op, err)
+		}
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_divisions (code text, name text, level smallint, kind text,
 			parent_code text, generated boolean) ON COMMIT DROP`); err != nil {
 			return translate(op, err)
@@ -205,6 +220,9 @@ func latestFirst(r boundaries.CodeRecord, all []boundaries.CodeRecord, c *codeRo
 }
 
 func stageCodeHistory(ctx context.Context, tx pgx.Tx, all []boundaries.CodeRecord, codes map[string]*codeRow, order []string) error {
+	if _, err := tx.Exec(ctx, importTimeout); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_codes (code text, name text, kind text, level smallint, valid_from date, valid_to date) ON COMMIT DROP;
 		CREATE TEMP TABLE import_names (code text, name text, valid_from date, valid_to date) ON COMMIT DROP;
 		CREATE TEMP TABLE import_successors (code text, successor_code text, year int, kind text) ON COMMIT DROP`); err != nil {
@@ -304,6 +322,9 @@ const (
 func (db *DB) ImportPolygons(ctx context.Context, rows iter.Seq2[boundaries.PolygonRow, error], rep *boundaries.ImportReport) error {
 	const op = "data.ImportPolygons"
 	return db.WithTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, importTimeout); err != nil {
+			return translate(op, err)
+		}
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_polygons (ref text, code text, name text, wkb bytea,
 			geom geometry(MultiPolygon, 4490)) ON COMMIT DROP`); err != nil {
 			return translate(op, err)
@@ -345,7 +366,7 @@ func applyPolygons(ctx context.Context, tx pgx.Tx, rep *boundaries.ImportReport)
 		return err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO division_parts (code, level, geom)
-		SELECT code, level, g FROM (SELECT d.code, d.level, ST_Subdivide(d.geom, 64) AS g
+		SELECT code, level, g FROM (SELECT d.code, d.level, ST_Subdivide(d.geom, 256) AS g
 			FROM divisions d JOIN import_polygons s USING (code)) x WHERE GeometryType(g) = 'POLYGON'`)
 	return err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,7 +44,7 @@ func importBoundaries(ctx context.Context, cfg Config, logger *slog.Logger, kind
 		return err
 	}
 	if kind != "lines" && fs.NArg() == 0 {
-		return fmt.Errorf("usage: diming import %s FILE...", kind)
+		return fmt.Errorf("usage: diming import %s FILE [FILE ...]", kind)
 	}
 	db, err := openDB(ctx, cfg, logger)
 	if err != nil {
@@ -68,6 +69,10 @@ func importBoundaries(ctx context.Context, cfg Config, logger *slog.Logger, kind
 		sys := diming.WithUser(ctx, &diming.User{Username: "system", Roles: []diming.Role{diming.RoleAdmin}})
 		start := time.Now()
 		dr, err := svc.DeriveLines(sys, boundaries.DeriveOptions{Level: boundaries.Level(*level), Within: *within, ToleranceM: *tol})
+		var de *diming.Error
+		if errors.As(err, &de) && len(de.Fields) > 0 {
+			return fmt.Errorf("%s: %v", de.Msg, de.Fields)
+		}
 		if err != nil {
 			return err
 		}
