@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/gazetteer"
@@ -93,14 +92,6 @@ type heritageDTO struct {
 	SourceURL          string  `json:"source_url,omitempty"`
 }
 
-func day(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := t.Format(time.DateOnly)
-	return &s
-}
-
 func toPlaceDTO(p gazetteer.Place) placeDTO {
 	d := placeDTO{ID: p.ID, PlaceCode: p.PlaceCode, Name: p.Name, Specific: p.Specific, Generic: p.Generic, Category: int(p.Category),
 		CategoryName: gazetteer.CategoryNames[p.Category], Subcategory: p.Subcategory, Romanization: p.Romanization.Text,
@@ -126,14 +117,6 @@ func toPlaceDTO(p gazetteer.Place) placeDTO {
 			Announced: day(h.Announced), ProtectionMeasures: h.ProtectionMeasures, Shortlist: h.Shortlist, SourceURL: h.SourceURL})
 	}
 	return d
-}
-
-func pathID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, diming.E("web.pathID", diming.NotFound, "no such record")
-	}
-	return id, nil
 }
 
 // handlePlaceSearch: GET /api/v1/places?q=&category=&division=&near=lon,lat,metres&historical=true&limit=&offset=

@@ -2,18 +2,26 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/diming/diming/boundaries"
 	"github.com/diming/diming/data"
+	"github.com/diming/diming/doorplate"
 	"github.com/diming/diming/gazetteer"
+	"github.com/diming/diming/tiles"
 	"github.com/diming/diming/web"
 )
 
@@ -32,7 +40,14 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	handler := web.NewServer(logger, web.Config{PublicURL: cfg.PublicURL, APITimeout: apiTimeout, WebDir: cfg.WebDir}, deps(db))
+	d, err := deps(db, cfg, logger)
+	if err != nil {
+		return err
+	}
+	go d.Doorplate.RunScanFlusher(ctx, 10*time.Second, func(err error) { logger.Error("flush scan counts", "err", err) })
+	go d.Doorplate.RunCache(ctx, func(err error) { logger.Warn("doorplate cache listener stopped; scans read the database", "err", err) })
+	handler := web.NewServer(logger, web.Config{PublicURL: cfg.PublicURL, APITimeout: apiTimeout, WebDir: cfg.WebDir,
+		MapReviewNumber: cfg.MapReviewNumber}, d)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -63,15 +78,64 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 }
 
 // deps wires the stores into the domain services for the web layer.
-func deps(db *data.DB) web.Deps {
+func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
+	tileSvc, err := tiles.NewService(db, tiles.Options{}, tiles.Registry()...)
+	if err != nil {
+		return web.Deps{}, err
+	}
+	plates, err := doorplateService(db, cfg, logger)
+	if err != nil {
+		return web.Deps{}, err
+	}
 	return web.Deps{
-		Accounts:  db,
-		Health:    db,
-		Gazetteer: gazetteer.NewService(db, nil),
+		Tiles:      tileSvc,
+		Doorplate:  plates,
+		Accounts:   db,
+		Health:     db,
+		Boundaries: boundaries.New(db),
+		Gazetteer:  gazetteer.NewService(db, nil),
 		PoolStats: func() web.PoolStats {
 			s := db.PoolStats()
 			return web.PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),
 				AcquireCount: s.AcquireCount(), AcquireWait: s.AcquireDuration()}
 		},
+	}, nil
+}
+
+// doorplateService builds the doorplate service. Without DIMING_PLATE_KEYS
+// a private-cluster (development and demo) install keeps a generated key
+// beside its cluster, so printed demo codes keep verifying across restarts;
+// with an external DATABASE_URL the key is required.
+func doorplateService(db *data.DB, cfg Config, logger *slog.Logger) (*doorplate.Service, error) {
+	keys := cfg.PlateKeys
+	if keys == "" {
+		if cfg.DBURL != "" {
+			return nil, errors.New("set DIMING_PLATE_KEYS (id:base64-secret[,id:base64-secret...]) to sign doorplate codes")
+		}
+		var err error
+		if keys, err = devPlateKeys(filepath.Join(cfg.PGDir, "plate-keys")); err != nil {
+			return nil, err
+		}
+		logger.Warn("DIMING_PLATE_KEYS is not set: signing doorplate codes with the development key beside the private cluster")
 	}
+	ring, err := doorplate.ParseKeys(keys)
+	if err != nil {
+		return nil, err
+	}
+	return doorplate.NewService(db, doorplate.Config{PublicURL: cfg.PublicURL, Keys: ring, PhonePolicy: doorplate.PhonePolicy(cfg.PhonePolicy)})
+}
+
+// devPlateKeys reads the development key ring at path, creating it with
+// a random key on first use.
+func devPlateKeys(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	keys := "dev:" + base64.StdEncoding.EncodeToString(secret)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	return keys, os.WriteFile(path, []byte(keys+"\n"), 0o600)
 }

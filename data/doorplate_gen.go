@@ -1,0 +1,247 @@
+package data
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/diming/diming"
+	"github.com/diming/diming/doorplate"
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+)
+
+// No public address data exists, so the demo and the benchmarks use
+// generated streets and doorplates laid inside real (or demo) division
+// polygons. Every row is marked generated.
+
+// GenSpec says what to generate.
+type GenSpec struct {
+	Communities     []string // village/community codes; houses go inside their (or their nearest ancestor's) polygon
+	Plates          int      // stop after this many plates (0: StreetsPerComm × HousesPerStreet each)
+	StreetsPerComm  int      // streets per community
+	HousesPerStreet int      // doorplates per street, both sides
+	KeyID           string   // signing key id stored with the plates
+	Seed            uint64
+}
+
+// GenResult counts what was generated.
+type GenResult struct{ Streets, Addresses, Plates int }
+
+var genSpecifics = []string{"和平", "建设", "解放", "人民", "中山", "新华", "文化", "胜利", "光明", "团结", "幸福", "长安", "永安", "青年",
+	"东风", "朝阳", "红旗", "振兴", "育才", "学府", "环城", "滨河", "友谊", "迎宾", "工业", "商贸", "丰收", "兴旺", "富民", "安康"}
+var genGenerics = []string{"路", "街", "巷", "弄", "大道"}
+
+type genComm struct {
+	code  string
+	chain []string
+	geom  orb.MultiPolygon
+}
+
+// GenerateDoorplates lays out streets with numbered houses inside each
+// community and issues every house a plate, loading with COPY in one
+// transaction. The database still checks every address against its
+// division (the trigger runs for COPY too).
+func (db *DB) GenerateDoorplates(ctx context.Context, spec GenSpec) (GenResult, error) {
+	const op = "data.GenerateDoorplates"
+	comms, err := db.genCommunities(ctx, spec.Communities)
+	if err != nil {
+		return GenResult{}, diming.E(op, err)
+	}
+	rng := rand.New(rand.NewPCG(spec.Seed, 0x646f6f72))
+	var streets, addrs, plates [][]any
+	var res GenResult
+	target := spec.Plates
+	for round := 0; round < spec.StreetsPerComm && (target == 0 || res.Plates < target); round++ {
+		for _, c := range comms {
+			if target > 0 && res.Plates >= target {
+				break
+			}
+			line, ok := genStreetLine(rng, c.geom, round%2 == 0, spec.HousesPerStreet)
+			if !ok {
+				continue
+			}
+			name := genSpecifics[round%len(genSpecifics)] + genGenerics[(round/len(genSpecifics))%len(genGenerics)]
+			if round >= len(genSpecifics)*len(genGenerics) {
+				name = fmt.Sprintf("%s%d", name, round)
+			}
+			sid := int64(len(streets)) // replaced by a real id below
+			streets = append(streets, []any{sid, c.code, name, doorplate.Pinyin(name), doorplate.Orientation(line), ewkbLine(line)})
+			prefix := strings.Join(c.chain, "") + name
+			comps := append(append([]string{}, c.chain...), name)
+			pyPrefix := doorplate.PinyinAll(comps)
+			for _, h := range genHouses(line, spec.HousesPerStreet) {
+				if !planar.MultiPolygonContains(c.geom, h.p) {
+					continue
+				}
+				aid := int64(len(addrs))
+				addrs = append(addrs, []any{aid, c.code, sid, h.n, prefix + strconv.Itoa(h.n) + "号",
+					pyPrefix + " " + strconv.Itoa(h.n) + " Hao", ewkbPoint(h.p)})
+				plates = append(plates, []any{doorplate.NewPublicID(), aid, spec.KeyID})
+				res.Plates++
+				if target > 0 && res.Plates >= target {
+					break
+				}
+			}
+		}
+	}
+	res.Streets, res.Addresses = len(streets), len(addrs)
+	err = db.WithTx(ctx, func(tx pgx.Tx) error { return copyGenerated(ctx, tx, streets, addrs, plates) })
+	if err != nil {
+		return GenResult{}, translate(op, err)
+	}
+	return res, nil
+}
+
+func (db *DB) genCommunities(ctx context.Context, codes []string) ([]genComm, error) {
+	var out []genComm
+	for _, code := range codes {
+		chain, err := db.FindDivisionChain(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		var g []byte
+		if err := db.Pool.QueryRow(ctx, `SELECT ST_AsBinary(division_geom($1))`, code).Scan(&g); err != nil {
+			return nil, translate("data.genCommunities", err)
+		}
+		mp := multiPolygonFrom(g)
+		if len(mp) == 0 {
+			continue
+		}
+		c := genComm{code: code, geom: mp}
+		for _, d := range chain {
+			c.chain = append(c.chain, d.Name)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+const houseSpacing = 20.0 // metres between doors on one side
+
+// genStreetLine picks a start inside the polygon and draws a straight
+// street east–west or north–south long enough for the houses.
+func genStreetLine(rng *rand.Rand, mp orb.MultiPolygon, ew bool, houses int) (orb.LineString, bool) {
+	b := mp.Bound()
+	for try := 0; try < 50; try++ {
+		p := orb.Point{b.Min[0] + rng.Float64()*(b.Max[0]-b.Min[0]), b.Min[1] + rng.Float64()*(b.Max[1]-b.Min[1])}
+		if !planar.MultiPolygonContains(mp, p) {
+			continue
+		}
+		length := float64(houses/2+1) * houseSpacing
+		dLon, dLat := metresToDeg(p[1])
+		if ew {
+			return orb.LineString{{p[0] - length/2*dLon, p[1]}, {p[0] + length/2*dLon, p[1]}}, true
+		}
+		return orb.LineString{{p[0], p[1] + length/2*dLat}, {p[0], p[1] - length/2*dLat}}, true
+	}
+	return nil, false
+}
+
+func metresToDeg(lat float64) (float64, float64) {
+	return 1 / (111320 * math.Cos(lat*math.Pi/180)), 1 / 110540.0
+}
+
+type genHouse struct {
+	n int
+	p orb.Point
+}
+
+// genHouses numbers doors from the start of the numbering line, odd on
+// the right and even on the left, 12 m off the centre line.
+func genHouses(line orb.LineString, n int) []genHouse {
+	l := doorplate.NumberingLine(line)
+	a, b := l[0], l[len(l)-1]
+	dLon, dLat := metresToDeg(a[1])
+	ex, ey := (b[0]-a[0])/dLon, (b[1]-a[1])/dLat // metres
+	length := math.Hypot(ex, ey)
+	ux, uy := ex/length, ey/length
+	rx, ry := uy, -ux // right-hand normal
+	out := make([]genHouse, 0, n)
+	for k := 1; k <= n; k++ {
+		d := float64((k-1)/2)*houseSpacing + houseSpacing/2
+		side := 12.0
+		if k%2 == 0 {
+			side = -12
+		}
+		x, y := ux*d+rx*side, uy*d+ry*side
+		out = append(out, genHouse{n: k, p: orb.Point{a[0] + x*dLon, a[1] + y*dLat}})
+	}
+	return out
+}
+
+// copyGenerated reserves real ids, then COPYs streets, addresses and
+// plates, and records one audit row for the whole load.
+func copyGenerated(ctx context.Context, tx pgx.Tx, streets, addrs, plates [][]any) error {
+	sids, err := reserveIDs(ctx, tx, "streets", len(streets))
+	if err != nil {
+		return err
+	}
+	aids, err := reserveIDs(ctx, tx, "addresses", len(addrs))
+	if err != nil {
+		return err
+	}
+	for _, s := range streets {
+		s[0] = sids[s[0].(int64)]
+	}
+	for _, a := range addrs {
+		a[0] = aids[a[0].(int64)]
+		a[2] = sids[a[2].(int64)]
+	}
+	for _, p := range plates {
+		p[1] = aids[p[1].(int64)]
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"streets"}, []string{"id", "division_code", "name", "pinyin", "orientation", "geom", "generated"},
+		pgx.CopyFromSlice(len(streets), func(i int) ([]any, error) { return append(streets[i], true), nil })); err != nil {
+		return fmt.Errorf("copy streets: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"addresses"},
+		[]string{"id", "division_code", "street_id", "door_number", "full_text", "pinyin", "position", "generated"},
+		pgx.CopyFromSlice(len(addrs), func(i int) ([]any, error) { return append(addrs[i], true), nil })); err != nil {
+		return fmt.Errorf("copy addresses: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"plates"}, []string{"public_id", "address_id", "key_id", "batch", "generated"},
+		pgx.CopyFromSlice(len(plates), func(i int) ([]any, error) { return append(plates[i], "generated", true), nil })); err != nil {
+		return fmt.Errorf("copy plates: %w", err)
+	}
+	return audit(ctx, tx, Change{Action: "doorplate.generate", Entity: "doorplate", EntityID: "generated",
+		After: map[string]int{"streets": len(streets), "addresses": len(addrs), "plates": len(plates)}})
+}
+
+func reserveIDs(ctx context.Context, tx pgx.Tx, table string, n int) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence($1,'id')) FROM generate_series(1,$2)`, table, n)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+// ewkbPoint and ewkbLine encode CGCS2000 geometries as EWKB, the binary
+// form PostGIS takes in COPY.
+func ewkbPoint(p orb.Point) []byte {
+	b := ewkbHeader(1, 16)
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(p[0]))
+	return binary.LittleEndian.AppendUint64(b, math.Float64bits(p[1]))
+}
+
+func ewkbLine(l orb.LineString) []byte {
+	b := ewkbHeader(2, 4+16*len(l))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(l)))
+	for _, p := range l {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(p[0]))
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(p[1]))
+	}
+	return b
+}
+
+func ewkbHeader(typ uint32, extra int) []byte {
+	b := make([]byte, 0, 9+extra)
+	b = append(b, 1) // little endian
+	b = binary.LittleEndian.AppendUint32(b, typ|0x20000000)
+	return binary.LittleEndian.AppendUint32(b, 4490)
+}

@@ -1,0 +1,92 @@
+package doorplate
+
+import (
+	"context"
+	"strings"
+
+	"github.com/diming/diming"
+)
+
+// Grids and community contacts are kept by the community admins of that
+// community only (RoleCommunityAdmin scoped to the community's code).
+// Every scan reads them live, so a change shows on the next scan.
+
+func validPhoneKind(k PhoneKind) bool { return k == PhoneWork || k == PhonePersonal }
+
+// CreateGrid adds a grid. Forbidden for anyone but the community's admins;
+// Invalid when the polygon leaves the community (checked by the database).
+func (s *Service) CreateGrid(ctx context.Context, g Grid) (Grid, error) {
+	fe := diming.FieldErrors{}
+	if strings.TrimSpace(g.Name) == "" {
+		fe.Add("name", "required")
+	}
+	if len(g.Geom) == 0 {
+		fe.Add("geom", "a polygon inside the community")
+	}
+	if len(g.CommunityCode) != 12 {
+		fe.Add("community_code", "a 12-digit village/community code")
+	}
+	g.WorkerRole = def(g.WorkerRole, "网格员")
+	g.WorkerPhoneKind = PhoneKind(def(string(g.WorkerPhoneKind), string(PhoneWork)))
+	g.PolicePhoneKind = PhoneKind(def(string(g.PolicePhoneKind), string(PhoneWork)))
+	if !validPhoneKind(g.WorkerPhoneKind) || !validPhoneKind(g.PolicePhoneKind) {
+		fe.Add("phone_kind", "work or personal")
+	}
+	if err := fe.Err("doorplate.CreateGrid"); err != nil {
+		return Grid{}, err
+	}
+	if err := s.authorize(ctx, diming.RoleCommunityAdmin, g.CommunityCode); err != nil {
+		return Grid{}, err
+	}
+	defer s.Invalidate()
+	return s.store.CreateGrid(ctx, g)
+}
+
+// UpdateGrid changes a grid. Forbidden outside its community, Conflict on
+// a stale version.
+func (s *Service) UpdateGrid(ctx context.Context, id int64, u GridUpdate) (Grid, error) {
+	g, err := s.store.FindGridByID(ctx, id)
+	if err != nil {
+		return Grid{}, err
+	}
+	if err := s.authorize(ctx, diming.RoleCommunityAdmin, g.CommunityCode); err != nil {
+		return Grid{}, err
+	}
+	for _, k := range []*PhoneKind{u.WorkerPhoneKind, u.PolicePhoneKind} {
+		if k != nil && !validPhoneKind(*k) {
+			return Grid{}, diming.E("doorplate.UpdateGrid", diming.Invalid, map[string]string{"phone_kind": "work or personal"})
+		}
+	}
+	defer s.Invalidate()
+	return s.store.UpdateGrid(ctx, id, u)
+}
+
+// FindGrids lists a community's current grids (Forbidden outside scope).
+func (s *Service) FindGrids(ctx context.Context, community string) ([]Grid, error) {
+	if err := s.authorize(ctx, diming.RoleCommunityAdmin, community); err != nil {
+		return nil, err
+	}
+	return s.store.FindGrids(ctx, community)
+}
+
+// PutCommunityInfo creates (Version 0) or updates a community's office
+// and contacts. Forbidden outside the community, Conflict when stale.
+func (s *Service) PutCommunityInfo(ctx context.Context, ci CommunityInfo) (CommunityInfo, error) {
+	ci.PolicePhoneKind = PhoneKind(def(string(ci.PolicePhoneKind), string(PhoneWork)))
+	if !validPhoneKind(ci.PolicePhoneKind) {
+		return CommunityInfo{}, diming.E("doorplate.PutCommunityInfo", diming.Invalid, map[string]string{"police_phone_kind": "work or personal"})
+	}
+	if err := s.authorize(ctx, diming.RoleCommunityAdmin, ci.CommunityCode); err != nil {
+		return CommunityInfo{}, err
+	}
+	defer s.Invalidate()
+	return s.store.PutCommunityInfo(ctx, ci)
+}
+
+// FindCommunityInfo returns a community's contacts (NotFound, Forbidden).
+func (s *Service) FindCommunityInfo(ctx context.Context, code string) (CommunityInfo, error) {
+	if err := s.authorize(ctx, diming.RoleCommunityAdmin, code); err != nil {
+		return CommunityInfo{}, err
+	}
+	return s.store.FindCommunityInfo(ctx, code)
+}

@@ -1,0 +1,58 @@
+package doorplate
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+)
+
+// MapView is a small static map of the spot for the scan page: SVG path
+// data in a MapWidth × MapHeight box centred on the address, about
+// MapMetres across, drawn without tiles, scripts or third-party requests.
+type MapView struct {
+	Street string // path data of the street line
+	Grid   string // path data of the grid outline
+	X, Y   float64
+}
+
+// The static map's size.
+const (
+	MapWidth  = 280
+	MapHeight = 160
+	MapMetres = 400.0
+)
+
+func staticMap(c orb.Point, street orb.LineString, grid orb.MultiPolygon) MapView {
+	k := MapWidth / MapMetres                       // px per metre
+	mLon := 111320 * math.Cos(c[1]*math.Pi/180) * k // px per degree of longitude
+	mLat := 110540 * k
+	proj := func(p orb.Point) (float64, float64) {
+		return MapWidth/2 + (p[0]-c[0])*mLon, MapHeight/2 - (p[1]-c[1])*mLat
+	}
+	path := func(b *strings.Builder, ring []orb.Point, closed bool) {
+		for i, p := range ring {
+			x, y := proj(p)
+			if i == 0 {
+				b.WriteByte('M')
+			} else {
+				b.WriteByte('L')
+			}
+			b.WriteString(strconv.FormatFloat(x, 'f', 1, 64))
+			b.WriteByte(' ')
+			b.WriteString(strconv.FormatFloat(y, 'f', 1, 64))
+		}
+		if closed && len(ring) > 0 {
+			b.WriteByte('Z')
+		}
+	}
+	var s, g strings.Builder
+	path(&s, street, false)
+	for _, poly := range grid {
+		for _, ring := range poly {
+			path(&g, ring, true)
+		}
+	}
+	return MapView{Street: s.String(), Grid: g.String(), X: MapWidth / 2, Y: MapHeight / 2}
+}

@@ -1,0 +1,255 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/diming/diming/data"
+	"github.com/diming/diming/data/dbtest"
+	"github.com/diming/diming/doorplate"
+	"github.com/diming/diming/web"
+)
+
+// BenchmarkScanPage measures the scan page at 64 concurrent clients on
+// loopback against a trivial handler on the same server in the same run,
+// with ≥1,000,000 generated plates laid inside the real county polygons
+// of 绍兴市 (DataV, converted from GCJ-02 to CGCS2000 on load).
+// Targets: scan_vs_trivial ≥ 0.5, scan_p99_ms < 20.
+func BenchmarkScanPage(b *testing.B) {
+	db := dbtest.Open(b)
+	ctx := context.Background()
+	t0 := time.Now()
+	comms := mustLoadShaoxing(b, db)
+	tLoad := time.Since(t0)
+	t0 = time.Now()
+	res, err := db.GenerateDoorplates(ctx, data.GenSpec{Communities: comms, Plates: 1_000_000, StreetsPerComm: 200, HousesPerStreet: 60, KeyID: "k1", Seed: 1})
+	if err != nil {
+		b.Fatalf("generate: %v", err)
+	}
+	tGen := time.Since(t0)
+	if _, err := db.Pool.Exec(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("loaded %d communities in %v; generated %d streets, %d plates in %v", len(comms), tLoad.Round(time.Millisecond), res.Streets, res.Plates, tGen.Round(time.Millisecond))
+	if res.Plates < 1_000_000 {
+		b.Fatalf("only %d plates generated", res.Plates)
+	}
+
+	keys, _ := doorplate.ParseKeys("k1:" + strings.Repeat("QUJD", 11))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	svc, _ := doorplate.NewService(db, doorplate.Config{PublicURL: base, Keys: keys})
+	h := web.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{PublicURL: base}, web.Deps{Accounts: db, Health: db, Doorplate: svc})
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/bare" {
+			_, _ = io.WriteString(w, `{"status":"ok"}`)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: bare, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+
+	urls := mustSampleURLs(b, db, svc, 20000)
+	// Check one scan resolves before measuring.
+	if code, page := get(b, urls[0], true); code != 200 || !strings.Contains(page, `"state":"ok"`) {
+		b.Fatalf("scan = %d %.200s", code, page)
+	}
+	const clients, dur = 64, 5 * time.Second
+	b.ResetTimer()
+	for range b.N {
+		triv := load(clients, dur, func(*rand.Rand) string { return base + "/healthz" })
+		bareR := load(clients, dur, func(*rand.Rand) string { return base + "/bare" })
+		scan := load(clients, dur, func(r *rand.Rand) string { return urls[r.IntN(len(urls))] })
+		b.ReportMetric(scan.rps, "scan_req/s")
+		b.ReportMetric(scan.p99.Seconds()*1000, "scan_p99_ms")
+		b.ReportMetric(triv.rps, "trivial_req/s")
+		b.ReportMetric(triv.p99.Seconds()*1000, "trivial_p99_ms")
+		b.ReportMetric(scan.rps/triv.rps, "scan_vs_trivial")
+		b.ReportMetric(scan.rps/bareR.rps, "scan_vs_bare_nethttp")
+		b.ReportMetric(float64(res.Plates), "plates")
+		b.Logf("scan %.0f req/s p50 %v p99 %v errors %d; trivial (echo /healthz) %.0f req/s p99 %v; bare net/http %.0f req/s p99 %v",
+			scan.rps, scan.p50, scan.p99, scan.errors, triv.rps, triv.p99, bareR.rps, bareR.p99)
+		if scan.errors > 0 {
+			b.Errorf("%d scan requests failed", scan.errors)
+		}
+	}
+}
+
+type loadResult struct {
+	rps      float64
+	p50, p99 time.Duration
+	errors   int
+}
+
+// load runs clients goroutines for dur, each issuing GETs back to back on
+// keep-alive connections, and returns throughput and latency percentiles.
+func load(clients int, dur time.Duration, next func(*rand.Rand) string) loadResult {
+	tr := &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	cl := &http.Client{Transport: tr}
+	var mu sync.Mutex
+	var all []time.Duration
+	errs := 0
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(dur)
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(i), 99))
+			lat := make([]time.Duration, 0, 4096)
+			bad := 0
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				res, err := cl.Get(next(rng))
+				if err != nil {
+					bad++
+					continue
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					bad++
+				}
+				lat = append(lat, time.Since(t))
+			}
+			mu.Lock()
+			all, errs = append(all, lat...), errs+bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	slices.Sort(all)
+	if len(all) == 0 {
+		return loadResult{errors: errs}
+	}
+	return loadResult{rps: float64(len(all)) / el.Seconds(), p50: all[len(all)/2], p99: all[len(all)*99/100], errors: errs}
+}
+
+func mustSampleURLs(tb testing.TB, db *data.DB, svc *doorplate.Service, n int) []string {
+	tb.Helper()
+	rows, err := db.Pool.Query(context.Background(), `SELECT public_id, key_id FROM plates WHERE status='active' ORDER BY random() LIMIT $1`, n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var urls []string
+	for rows.Next() {
+		var pid, kid string
+		_ = rows.Scan(&pid, &kid)
+		u, err := svc.URL(pid, kid)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		urls = append(urls, u)
+	}
+	return urls
+}
+
+// mustLoadShaoxing loads the six county polygons of 绍兴市 (GCJ-02 in the
+// source, converted to CGCS2000 here), one generated town per county and
+// generated communities as 0.03° cells of each county, each with contacts
+// and one grid, and returns the community codes.
+func mustLoadShaoxing(tb testing.TB, db *data.DB) []string {
+	tb.Helper()
+	ctx := context.Background()
+	raw, err := os.ReadFile(dbtest.SharedData(tb, "datav-geoatlas-v3-2024/focus_counties_shaoxing_jiaxing_sanmen_jiayu_gcj02.geojson"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var fc struct {
+		Features []struct {
+			Properties struct {
+				Adcode json.Number `json:"adcode"`
+				Name   string      `json:"name"`
+			} `json:"properties"`
+			Geometry struct {
+				Type        string          `json:"type"`
+				Coordinates [][][][]float64 `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(raw, &fc); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO divisions (code, name, level, parent_code) VALUES ('330000','浙江省',1,NULL),
+		('330600','绍兴市',2,'330000') ON CONFLICT DO NOTHING`); err != nil {
+		tb.Fatal(err)
+	}
+	for _, f := range fc.Features {
+		code := f.Properties.Adcode.String()
+		if !strings.HasPrefix(code, "3306") || f.Geometry.Type != "MultiPolygon" {
+			continue
+		}
+		for _, poly := range f.Geometry.Coordinates {
+			for _, ring := range poly {
+				for _, p := range ring {
+					p[0], p[1] = doorplate.GCJ02ToWGS84(p[0], p[1])
+				}
+			}
+		}
+		gj, _ := json.Marshal(map[string]any{"type": "MultiPolygon", "coordinates": f.Geometry.Coordinates})
+		if _, err := db.Pool.Exec(ctx, `INSERT INTO divisions (code, name, level, parent_code, geom) VALUES
+			($1, $2, 3, '330600', ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON($3),4490)),3)))`,
+			code, f.Properties.Name, string(gj)); err != nil {
+			tb.Fatalf("county %s: %v", code, err)
+		}
+		town := code + "900"
+		if _, err := db.Pool.Exec(ctx, `INSERT INTO divisions (code, name, level, parent_code, generated) VALUES ($1, $2, 4, $3, true)`,
+			town, f.Properties.Name+"生成街道", code); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := db.Pool.Exec(ctx, `
+			WITH c AS (SELECT geom FROM divisions WHERE code = $1),
+			cells AS (SELECT ST_Multi(ST_CollectionExtract(ST_Intersection(c.geom, ST_SetSRID(g.geom,4490)),3)) AS geom
+			            FROM c, ST_SquareGrid(0.03, c.geom) g WHERE ST_Intersects(c.geom, ST_SetSRID(g.geom,4490))),
+			numbered AS (SELECT row_number() OVER (ORDER BY ST_XMin(geom), ST_YMin(geom)) AS n, geom FROM cells
+			              WHERE NOT ST_IsEmpty(geom) AND ST_Area(geom) > 1e-5)
+			INSERT INTO divisions (code, name, level, parent_code, geom, generated)
+			SELECT $2 || lpad(n::text, 3, '0'), '第' || n || '社区', 5, $2, geom, true FROM numbered WHERE n < 1000`, code, town); err != nil {
+			tb.Fatalf("cells of %s: %v", code, err)
+		}
+	}
+	if _, err := db.Pool.Exec(ctx, `
+		INSERT INTO community_info (community_code, office_name, service_phone, police_name, police_unit, police_phone)
+		SELECT code, name || '居委会', '0575-8' || lpad((row_number() OVER ())::text, 7, '0'), '民警' || right(code, 3), '生成派出所', '0575-110'
+		  FROM divisions WHERE code LIKE '3306%' AND level = 5 AND generated;
+		INSERT INTO grids (community_code, name, geom, worker_name, worker_phone, worker_phone_kind, generated)
+		SELECT code, '第一网格', geom, '网格员' || right(code, 3), '1380000' || right(code, 4), 'personal', true
+		  FROM divisions WHERE code LIKE '3306%' AND level = 5 AND generated`); err != nil {
+		tb.Fatal(err)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT code FROM divisions WHERE code LIKE '3306%' AND level = 5 AND generated ORDER BY code`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		_ = rows.Scan(&c)
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		tb.Fatal("no communities generated")
+	}
+	return out
+}
