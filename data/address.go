@@ -33,7 +33,7 @@ func geomBytes(g orb.Geometry) ([]byte, error) {
 	return wkb.Marshal(g)
 }
 
-func lineFrom(b []byte) orb.LineString {
+func lineStringFrom(b []byte) orb.LineString {
 	if g, err := wkb.Unmarshal(b); err == nil {
 		if l, ok := g.(orb.LineString); ok {
 			return l
@@ -92,7 +92,7 @@ func scanStreet(row pgx.Row) (doorplate.Street, error) {
 	var s doorplate.Street
 	var g []byte
 	err := row.Scan(&s.ID, &s.DivisionCode, &s.Name, &s.Pinyin, &s.Orientation, &g, &s.Generated, &s.Version)
-	s.Line = lineFrom(g)
+	s.Line = lineStringFrom(g)
 	return s, err
 }
 

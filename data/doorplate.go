@@ -192,7 +192,7 @@ func (db *DB) FindScan(ctx context.Context, publicID string) (doorplate.ScanReco
 	}
 	r.Community.PolicePhoneKind, r.Grid.WorkerPhoneKind, r.Grid.PolicePhoneKind = doorplate.PhoneKind(cpk), doorplate.PhoneKind(wpk), doorplate.PhoneKind(gpk)
 	if street != nil {
-		r.Street = lineFrom(street)
+		r.Street = lineStringFrom(street)
 	}
 	if grid != nil {
 		r.GridGeom = multiPolygonFrom(grid)

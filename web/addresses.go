@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/diming/diming"
@@ -185,14 +184,6 @@ func handleAddressCreate(s *doorplate.Service) echo.HandlerFunc {
 		d.Warnings = warnings
 		return c.JSON(http.StatusCreated, d)
 	}
-}
-
-func pathID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, diming.E("web.pathID", diming.NotFound, "no such record")
-	}
-	return id, nil
 }
 
 func handleAddressGet(s *doorplate.Service) echo.HandlerFunc {

@@ -2,5 +2,44 @@ package web
 
 import "github.com/labstack/echo/v4"
 
-// addGazetteerRoutes adds the gazetteer routes; filled in by the gazetteer work.
-func addGazetteerRoutes(e *echo.Echo, api *echo.Group, cfg Config, d Deps) {}
+// addGazetteerRoutes adds the gazetteer: place names, search, the naming
+// workflow, rule data, and announcements (public page and feeds).
+func addGazetteerRoutes(e *echo.Echo, api *echo.Group, cfg Config, d Deps) {
+	g := d.Gazetteer
+	if g == nil {
+		return
+	}
+	api.GET("/places", handlePlaceSearch(g))
+	api.GET("/places/autocomplete", handlePlaceAutocomplete(g))
+	api.GET("/places/:id", handlePlaceGet(g))
+	api.POST("/places", handlePlaceCreate(g))
+	api.PATCH("/places/:id", handlePlaceUpdate(g))
+
+	api.POST("/naming/check", handleNamingCheck(g))
+	api.GET("/naming/applications", handleApplicationsList(g))
+	api.POST("/naming/applications", handleApplicationCreate(g))
+	api.GET("/naming/applications/:id", handleApplicationGet(g))
+	api.PATCH("/naming/applications/:id", handleApplicationUpdate(g))
+	api.POST("/naming/applications/:id/actions/:action", handleApplicationAct(g))
+	api.POST("/naming/applications/:id/reports", handleReportAttach(g))
+	api.GET("/naming/overdue", handleOverdue(g))
+	api.GET("/naming/words", handleWordsList(g))
+	api.POST("/naming/words", handleWordSave(g))
+	api.GET("/naming/scopes", handleScopesList(g))
+	api.POST("/naming/scopes", handleScopeSave(g))
+
+	api.GET("/announcements", handleAnnouncementsJSON(g))
+	pages := e.Group("", timeout(cfg.APITimeout), markHTML)
+	pages.GET("/announcements", handleAnnouncementsPage(g))
+	pages.GET("/announcements/:id", handleAnnouncementPage(g))
+	e.GET("/announcements.atom", handleAnnouncementsFeed(g, cfg, "atom"), timeout(cfg.APITimeout))
+	e.GET("/announcements.rss", handleAnnouncementsFeed(g, cfg, "rss"), timeout(cfg.APITimeout))
+}
+
+// markHTML marks routes that serve people, so errors render as pages.
+func markHTML(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Set(htmlRouteKey, true)
+		return next(c)
+	}
+}

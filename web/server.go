@@ -29,6 +29,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// WebDir, when set, serves the web map from disk (development).
 	WebDir string
+	// MapReviewNumber is the 审图号 shown on the public web map
+	// (DOMAIN.md §4 rule 24); operators set it once the map is approved.
+	MapReviewNumber string
 }
 
 func (c *Config) defaults() {

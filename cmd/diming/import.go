@@ -2,9 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/diming/diming"
+	"github.com/diming/diming/boundaries"
 )
 
 // importCommand dispatches `diming import KIND ...` to the importers of
@@ -14,8 +23,114 @@ func importCommand(ctx context.Context, cfg Config, logger *slog.Logger, args []
 		return fmt.Errorf("usage: diming import KIND FILE...; kinds: %s", importKinds)
 	}
 	switch args[0] {
+	case "nbs", "mca-history", "polygons", "lines":
+		return importBoundaries(ctx, cfg, logger, args[0], args[1:], stdout, stderr)
+	case "places-from-divisions", "heritage":
+		return importGazetteer(ctx, cfg, logger, args, stdout)
 	}
 	return fmt.Errorf("unknown import kind %q; kinds: %s", args[0], importKinds)
 }
 
-const importKinds = "(none yet)"
+const importKinds = "nbs DIR|FILE..., mca-history result.csv, polygons -crs gcj02|wgs84|cgcs2000 FILE..., lines -level N [-within CODE] [-tolerance M], places-from-divisions [PREFIX], heritage FILE.csv"
+
+// importBoundaries runs the division importers and the line derivation,
+// with a progress bar on a terminal and the report at the end.
+func importBoundaries(ctx context.Context, cfg Config, logger *slog.Logger, kind string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import "+kind, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	crsName := fs.String("crs", "", "coordinate system of the polygons: gcj02 (DataV), wgs84 or cgcs2000")
+	level := fs.Int("level", 3, "lines: division level whose neighbours get lines (1–5)")
+	within := fs.String("within", "", "lines: only pairs with a side inside this division code")
+	tol := fs.Float64("tolerance", boundaries.DefaultToleranceM, "lines: shared-edge tolerance in metres")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if kind != "lines" && fs.NArg() == 0 {
+		return fmt.Errorf("usage: diming import %s FILE [FILE ...]", kind)
+	}
+	db, err := openDB(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := boundaries.New(db)
+	bar := newProgressBar(stderr)
+	var rep *boundaries.ImportReport
+	switch kind {
+	case "nbs":
+		rep, err = svc.ImportNBS(ctx, fs.Args(), bar.update)
+	case "mca-history":
+		rep, err = svc.ImportMCAHistory(ctx, fs.Args(), bar.update)
+	case "polygons":
+		crs, ok := boundaries.ParseCRS(*crsName)
+		if !ok {
+			return fmt.Errorf("-crs must be gcj02, wgs84 or cgcs2000 (DataV files are gcj02)")
+		}
+		rep, err = svc.ImportPolygons(ctx, fs.Args(), crs, bar.update)
+	case "lines":
+		sys := diming.WithUser(ctx, &diming.User{Username: "system", Roles: []diming.Role{diming.RoleAdmin}})
+		start := time.Now()
+		dr, err := svc.DeriveLines(sys, boundaries.DeriveOptions{Level: boundaries.Level(*level), Within: *within, ToleranceM: *tol})
+		var de *diming.Error
+		if errors.As(err, &de) && len(de.Fields) > 0 {
+			return fmt.Errorf("%s: %v", de.Msg, de.Fields)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "lines: %d neighbouring pairs, %d created, %d updated, %d surveyed or imported left alone, in %s\n",
+			dr.Pairs, dr.Created, dr.Updated, dr.Unchanged, time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+	bar.done()
+	if rep != nil {
+		_, _ = rep.WriteTo(stdout)
+	}
+	if err != nil {
+		return fmt.Errorf("import %s failed; nothing was written: %w", kind, err)
+	}
+	return nil
+}
+
+// progressBar draws a bar on a terminal and stays silent otherwise.
+type progressBar struct {
+	mu   sync.Mutex
+	w    io.Writer
+	tty  bool
+	last time.Time
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	p := &progressBar{w: w}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progressBar) update(done, total int64) {
+	if !p.tty || total == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Since(p.last) < 100*time.Millisecond && done < total {
+		return
+	}
+	p.last = time.Now()
+	const width = 40
+	n := int(done * width / total)
+	if n > width {
+		n = width
+	}
+	fmt.Fprintf(p.w, "\r[%s%s] %3d%% %.1f/%.1f MB", strings.Repeat("#", n), strings.Repeat(" ", width-n),
+		done*100/total, float64(done)/1e6, float64(total)/1e6)
+}
+
+func (p *progressBar) done() {
+	if p.tty {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

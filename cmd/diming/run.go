@@ -41,6 +41,8 @@ type Config struct {
 	PGPort     int    // DIMING_PG_PORT
 	PGFast     bool   // DIMING_PG_FAST
 	PGDatabase string // DIMING_PG_DATABASE
+
+	MapReviewNumber string // DIMING_MAP_REVIEW_NUMBER: the 审图号 on the public web map
 	// PlateKeys is the doorplate signing key ring, "id:base64,id:base64"
 	// (env only, it is a secret); the first key signs new plates.
 	PlateKeys   string // DIMING_PLATE_KEYS
@@ -91,6 +93,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.BoolVar(&c.Migrate, "migrate", envBool("DIMING_MIGRATE", true), "apply migrations at start-up (DIMING_MIGRATE)")
 	fs.BoolVar(&c.Demo, "demo", envBool("DIMING_DEMO", false), "load the generated demo data at start-up when missing (DIMING_DEMO)")
 	fs.StringVar(&c.WebDir, "web-dir", env("DIMING_WEB_DIR", ""), "serve the web map from this folder (development) (DIMING_WEB_DIR)")
+	fs.StringVar(&c.MapReviewNumber, "map-review-number", env("DIMING_MAP_REVIEW_NUMBER", ""), "审图号 shown on the public web map, e.g. 浙S(2024)12号 (DIMING_MAP_REVIEW_NUMBER)")
 	fs.StringVar(&c.PGDir, "pg-dir", env("DIMING_PG_DIR", ".data/pg"), "private cluster folder (DIMING_PG_DIR)")
 	fs.IntVar(&c.PGPort, "pg-port", port, "private cluster port (DIMING_PG_PORT)")
 	fs.BoolVar(&c.PGFast, "pg-fast", envBool("DIMING_PG_FAST", false), "run the private cluster without fsync; tests only (DIMING_PG_FAST)")

@@ -20,8 +20,11 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 func TestRunServes(t *testing.T) {
 	_, url := dbtest.Fresh(t, false)
 	getenv := func(k string) string {
-		if k == "DATABASE_URL" {
+		switch k {
+		case "DATABASE_URL":
 			return url
+		case "DIMING_PLATE_KEYS":
+			return "k1:c2VjcmV0LWtleS1mb3ItdGhlLXRlc3QtcnVuLW9mLWRpbWluZw=="
 		}
 		return ""
 	}

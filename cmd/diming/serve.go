@@ -10,12 +10,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/diming/diming/boundaries"
 	"github.com/diming/diming/data"
 	"github.com/diming/diming/doorplate"
+	"github.com/diming/diming/gazetteer"
+	"github.com/diming/diming/tiles"
 	"github.com/diming/diming/web"
 )
 
@@ -48,7 +54,8 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 		d.Doorplate.RunScanFlusher(fctx, 10*time.Second, func(err error) { logger.Error("flush scan counts", "err", err) })
 	}()
 	go d.Doorplate.RunCache(ctx, func(err error) { logger.Warn("doorplate cache listener stopped; scans read the database", "err", err) })
-	handler := web.NewServer(logger, web.Config{PublicURL: cfg.PublicURL, APITimeout: apiTimeout, WebDir: cfg.WebDir}, d)
+	handler := web.NewServer(logger, web.Config{PublicURL: cfg.PublicURL, APITimeout: apiTimeout, WebDir: cfg.WebDir,
+		MapReviewNumber: cfg.MapReviewNumber}, d)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -80,14 +87,21 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 
 // deps wires the stores into the domain services for the web layer.
 func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
+	tileSvc, err := tiles.NewService(db, tiles.Options{}, tiles.Registry()...)
+	if err != nil {
+		return web.Deps{}, err
+	}
 	plates, err := doorplateService(db, cfg, logger)
 	if err != nil {
 		return web.Deps{}, err
 	}
 	return web.Deps{
-		Doorplate: plates,
-		Accounts:  db,
-		Health:    db,
+		Tiles:      tileSvc,
+		Doorplate:  plates,
+		Accounts:   db,
+		Health:     db,
+		Boundaries: boundaries.New(db),
+		Gazetteer:  gazetteer.NewService(db, nil),
 		PoolStats: func() web.PoolStats {
 			s := db.PoolStats()
 			return web.PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),
@@ -97,19 +111,39 @@ func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
 }
 
 // doorplateService builds the doorplate service. Without DIMING_PLATE_KEYS
-// it signs with a random key for this run only (development): printed
-// codes then stop verifying at the next start, so production must set it.
+// a private-cluster (development and demo) install keeps a generated key
+// beside its cluster, so printed demo codes keep verifying across restarts;
+// with an external DATABASE_URL the key is required.
 func doorplateService(db *data.DB, cfg Config, logger *slog.Logger) (*doorplate.Service, error) {
 	keys := cfg.PlateKeys
 	if keys == "" {
-		secret := make([]byte, 32)
-		_, _ = rand.Read(secret)
-		keys = "dev:" + base64.StdEncoding.EncodeToString(secret)
-		logger.Warn("DIMING_PLATE_KEYS is not set: doorplate codes are signed with a temporary key and stop verifying after a restart")
+		if cfg.DBURL != "" {
+			return nil, errors.New("set DIMING_PLATE_KEYS (id:base64-secret[,id:base64-secret...]) to sign doorplate codes")
+		}
+		var err error
+		if keys, err = devPlateKeys(filepath.Join(cfg.PGDir, "plate-keys")); err != nil {
+			return nil, err
+		}
+		logger.Warn("DIMING_PLATE_KEYS is not set: signing doorplate codes with the development key beside the private cluster")
 	}
 	ring, err := doorplate.ParseKeys(keys)
 	if err != nil {
 		return nil, err
 	}
 	return doorplate.NewService(db, doorplate.Config{PublicURL: cfg.PublicURL, Keys: ring, PhonePolicy: doorplate.PhonePolicy(cfg.PhonePolicy)})
+}
+
+// devPlateKeys reads the development key ring at path, creating it with
+// a random key on first use.
+func devPlateKeys(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	keys := "dev:" + base64.StdEncoding.EncodeToString(secret)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	return keys, os.WriteFile(path, []byte(keys+"\n"), 0o600)
 }

@@ -1,0 +1,426 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/diming/diming/gazetteer"
+	"github.com/labstack/echo/v4"
+)
+
+type applicationRequest struct {
+	RenameOf           *int64            `json:"rename_of"`
+	Name               string            `json:"name"`
+	Specific           string            `json:"specific"`
+	Generic            string            `json:"generic"`
+	Category           int               `json:"category"`
+	Subcategory        string            `json:"subcategory"`
+	Readings           map[string]string `json:"readings"`
+	DivisionCode       string            `json:"division_code"`
+	Reasons            string            `json:"reasons"`
+	Location           string            `json:"location"`
+	SizeNature         string            `json:"size_nature"`
+	Meaning            string            `json:"meaning"`
+	Origin             string            `json:"origin"`
+	Geometry           json.RawMessage   `json:"geometry"`
+	Applicant          string            `json:"applicant"`
+	RequiredReports    []string          `json:"required_reports"`
+	ConsultationDays   int               `json:"consultation_days"`
+	ProtectionMeasures string            `json:"protection_measures"`
+	Overrides          map[string]string `json:"overrides"`
+	Version            int               `json:"version"`
+}
+
+func (r applicationRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	if _, err := parseReadings(r.Readings); err != nil {
+		p["readings"] = "keys are character positions from 0"
+	}
+	if _, err := parseGeometry(r.Geometry); err != nil {
+		p["geometry"] = "a GeoJSON geometry"
+	}
+	return p
+}
+
+func (r applicationRequest) toNew() gazetteer.NewApplication {
+	readings, _ := parseReadings(r.Readings)
+	geom, _ := parseGeometry(r.Geometry)
+	na := gazetteer.NewApplication{RenameOf: r.RenameOf, Name: r.Name, Specific: r.Specific, Generic: r.Generic,
+		Category: gazetteer.Category(r.Category), Subcategory: r.Subcategory, Readings: readings, DivisionCode: r.DivisionCode,
+		Reasons: r.Reasons, Location: r.Location, SizeNature: r.SizeNature, Meaning: r.Meaning, Origin: r.Origin, Geometry: geom,
+		Applicant: r.Applicant, ConsultationDays: r.ConsultationDays, ProtectionMeasures: r.ProtectionMeasures, Overrides: r.Overrides}
+	for _, k := range r.RequiredReports {
+		na.RequiredReports = append(na.RequiredReports, gazetteer.ReportKind(k))
+	}
+	return na
+}
+
+type findingDTO struct {
+	Rule       string        `json:"rule"`
+	Severity   string        `json:"severity"`
+	Message    string        `json:"message"`
+	Conflicts  []placeRefDTO `json:"conflicts,omitempty"`
+	Overridden string        `json:"overridden,omitempty"`
+}
+
+func toFindingDTOs(fs gazetteer.Findings) []findingDTO {
+	out := []findingDTO{}
+	for _, f := range fs {
+		d := findingDTO{Rule: f.Rule, Severity: string(f.Severity), Message: f.Message, Overridden: f.Overridden}
+		for _, c := range f.Conflicts {
+			d.Conflicts = append(d.Conflicts, toPlaceRefDTO(c))
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// handleNamingCheck runs the rule checks on a proposal as it is typed.
+func handleNamingCheck(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if _, err := requireUser(c); err != nil {
+			return err
+		}
+		req, err := decodeValid[applicationRequest](c)
+		if err != nil {
+			return err
+		}
+		na := req.toNew()
+		a := gazetteer.Application{RenameOf: na.RenameOf, Name: na.Name, Specific: na.Specific, Generic: na.Generic, Category: na.Category,
+			Subcategory: na.Subcategory, Readings: na.Readings, DivisionCode: na.DivisionCode, ProtectionMeasures: na.ProtectionMeasures,
+			Overrides: na.Overrides}
+		p, err := a.Proposal()
+		if err != nil {
+			return err
+		}
+		fs, err := g.Check(c.Request().Context(), a)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"romanization": p.Romanization.Text, "romanization_toned": p.Romanization.Toned,
+			"specific": p.Specific, "generic": p.Generic, "findings": toFindingDTOs(fs), "ok": len(fs.Blocking()) == 0})
+	}
+}
+
+type applicationDTO struct {
+	ID                 int64             `json:"id"`
+	RenameOf           *int64            `json:"rename_of,omitempty"`
+	Name               string            `json:"name"`
+	Specific           string            `json:"specific"`
+	Generic            string            `json:"generic"`
+	Category           int               `json:"category"`
+	Subcategory        string            `json:"subcategory,omitempty"`
+	DivisionCode       string            `json:"division_code"`
+	Reasons            string            `json:"reasons"`
+	Location           string            `json:"location"`
+	SizeNature         string            `json:"size_nature"`
+	Applicant          string            `json:"applicant"`
+	RequiredReports    []string          `json:"required_reports"`
+	ConsultationDays   int               `json:"consultation_days"`
+	ConsultationEnds   *string           `json:"consultation_ends,omitempty"`
+	ProtectionMeasures string            `json:"protection_measures,omitempty"`
+	Overrides          map[string]string `json:"overrides,omitempty"`
+	State              string            `json:"state"`
+	ApprovingBody      string            `json:"approving_body,omitempty"`
+	ApprovalDoc        string            `json:"approval_doc,omitempty"`
+	ApprovedOn         *string           `json:"approved_on,omitempty"`
+	FiledOn            *string           `json:"filed_on,omitempty"`
+	AnnouncedOn        *string           `json:"announced_on,omitempty"`
+	FilingDue          *string           `json:"filing_due,omitempty"`
+	AnnouncementDue    *string           `json:"announcement_due,omitempty"`
+	PlaceID            *int64            `json:"place_id,omitempty"`
+	CreatedBy          string            `json:"created_by"`
+	Version            int               `json:"version"`
+	Reports            []reportDTO       `json:"reports"`
+	Events             []eventDTO        `json:"events"`
+}
+
+type reportDTO struct {
+	ID     int64  `json:"id,omitempty"`
+	Kind   string `json:"kind"`
+	Title  string `json:"title"`
+	Body   string `json:"body"`
+	Author string `json:"author,omitempty"`
+	At     string `json:"at,omitempty"`
+}
+
+type eventDTO struct {
+	Action string `json:"action"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Actor  string `json:"actor"`
+	At     string `json:"at"`
+	Note   string `json:"note,omitempty"`
+}
+
+func toApplicationDTO(a gazetteer.Application) applicationDTO {
+	d := applicationDTO{ID: a.ID, RenameOf: a.RenameOf, Name: a.Name, Specific: a.Specific, Generic: a.Generic, Category: int(a.Category),
+		Subcategory: a.Subcategory, DivisionCode: a.DivisionCode, Reasons: a.Reasons, Location: a.Location, SizeNature: a.SizeNature,
+		Applicant: a.Applicant, RequiredReports: []string{}, ConsultationDays: a.ConsultationDays, ConsultationEnds: day(a.ConsultationEnds),
+		ProtectionMeasures: a.ProtectionMeasures, Overrides: a.Overrides, State: string(a.State), ApprovingBody: a.ApprovingBody,
+		ApprovalDoc: a.ApprovalDoc, ApprovedOn: day(a.ApprovedOn), FiledOn: day(a.FiledOn), AnnouncedOn: day(a.AnnouncedOn),
+		FilingDue: day(a.FilingDue), AnnouncementDue: day(a.AnnouncementDue), PlaceID: a.PlaceID, CreatedBy: a.CreatedBy,
+		Version: a.Version, Reports: []reportDTO{}, Events: []eventDTO{}}
+	for _, k := range a.RequiredReports {
+		d.RequiredReports = append(d.RequiredReports, string(k))
+	}
+	for _, r := range a.Reports {
+		d.Reports = append(d.Reports, reportDTO{ID: r.ID, Kind: string(r.Kind), Title: r.Title, Body: r.Body, Author: r.Author, At: r.CreatedAt.Format(time.RFC3339)})
+	}
+	for _, e := range a.Events {
+		d.Events = append(d.Events, eventDTO{Action: string(e.Action), From: string(e.From), To: string(e.To), Actor: e.Actor, At: e.At.Format(time.RFC3339), Note: e.Note})
+	}
+	return d
+}
+
+func handleApplicationsList(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		as, err := g.FindApplications(c.Request().Context(), gazetteer.State(c.QueryParam("state")))
+		if err != nil {
+			return err
+		}
+		out := []applicationDTO{}
+		for _, a := range as {
+			out = append(out, toApplicationDTO(a))
+		}
+		return c.JSON(http.StatusOK, map[string]any{"applications": out})
+	}
+}
+
+func handleApplicationCreate(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req, err := decodeValid[applicationRequest](c)
+		if err != nil {
+			return err
+		}
+		a, err := g.CreateApplication(c.Request().Context(), req.toNew())
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, toApplicationDTO(a))
+	}
+}
+
+func handleApplicationGet(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c)
+		if err != nil {
+			return err
+		}
+		a, err := g.FindApplication(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toApplicationDTO(a))
+	}
+}
+
+func handleApplicationUpdate(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c)
+		if err != nil {
+			return err
+		}
+		req, err := decodeValid[applicationRequest](c)
+		if err != nil {
+			return err
+		}
+		a, err := g.UpdateApplication(c.Request().Context(), id, req.toNew(), req.Version)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toApplicationDTO(a))
+	}
+}
+
+type actRequest struct {
+	Version            int    `json:"version"`
+	Note               string `json:"note"`
+	ApprovingBody      string `json:"approving_body"`
+	ApprovalDoc        string `json:"approval_doc"`
+	GovernmentApproved bool   `json:"government_approved"`
+	Date               string `json:"date"`
+}
+
+func (r actRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	if r.Version <= 0 {
+		p["version"] = "the version you read"
+	}
+	if r.Date != "" {
+		if _, err := time.Parse(time.DateOnly, r.Date); err != nil {
+			p["date"] = "YYYY-MM-DD"
+		}
+	}
+	return p
+}
+
+// handleApplicationAct: POST /naming/applications/:id/actions/:action
+func handleApplicationAct(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c)
+		if err != nil {
+			return err
+		}
+		req, err := decodeValid[actRequest](c)
+		if err != nil {
+			return err
+		}
+		in := gazetteer.ActInput{Version: req.Version, Note: req.Note, ApprovingBody: req.ApprovingBody, ApprovalDoc: req.ApprovalDoc,
+			GovernmentApproved: req.GovernmentApproved}
+		if req.Date != "" {
+			d, _ := time.Parse(time.DateOnly, req.Date)
+			in.Date = &d
+		}
+		a, err := g.Act(c.Request().Context(), id, gazetteer.Action(c.Param("action")), in)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toApplicationDTO(a))
+	}
+}
+
+type reportRequest struct {
+	Kind  string `json:"kind"`
+	Title string `json:"title"`
+	Body  string `json:"body"`
+}
+
+func (r reportRequest) Valid(context.Context) map[string]string { return nil }
+
+func handleReportAttach(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c)
+		if err != nil {
+			return err
+		}
+		req, err := decodeValid[reportRequest](c)
+		if err != nil {
+			return err
+		}
+		r, err := g.AttachReport(c.Request().Context(), id, gazetteer.Report{Kind: gazetteer.ReportKind(req.Kind), Title: req.Title, Body: req.Body})
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, reportDTO{ID: r.ID, Kind: string(r.Kind), Title: r.Title, Body: r.Body, Author: r.Author, At: r.CreatedAt.Format(time.RFC3339)})
+	}
+}
+
+func handleOverdue(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		od, err := g.Overdue(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		out := []map[string]any{}
+		for _, o := range od {
+			out = append(out, map[string]any{"application": toApplicationDTO(o.Application), "what": o.What,
+				"due": o.Due.Format(time.DateOnly), "days_late": o.DaysLate})
+		}
+		return c.JSON(http.StatusOK, map[string]any{"overdue": out})
+	}
+}
+
+type wordRequest struct {
+	ID       int64  `json:"id"`
+	List     string `json:"list"`
+	Word     string `json:"word"`
+	Severity string `json:"severity"`
+	Note     string `json:"note"`
+	Active   *bool  `json:"active"`
+	Version  int    `json:"version"`
+}
+
+func (r wordRequest) Valid(context.Context) map[string]string { return nil }
+
+type wordDTO struct {
+	ID       int64  `json:"id"`
+	List     string `json:"list"`
+	Word     string `json:"word"`
+	Severity string `json:"severity"`
+	Note     string `json:"note,omitempty"`
+	Active   bool   `json:"active"`
+	Version  int    `json:"version"`
+}
+
+func toWordDTO(w gazetteer.Word) wordDTO {
+	return wordDTO{ID: w.ID, List: w.List, Word: w.Word, Severity: string(w.Severity), Note: w.Note, Active: w.Active, Version: w.Version}
+}
+
+func handleWordsList(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ws, err := g.Words(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		out := []wordDTO{}
+		for _, w := range ws {
+			out = append(out, toWordDTO(w))
+		}
+		return c.JSON(http.StatusOK, map[string]any{"words": out})
+	}
+}
+
+func handleWordSave(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req, err := decodeValid[wordRequest](c)
+		if err != nil {
+			return err
+		}
+		w := gazetteer.Word{ID: req.ID, List: req.List, Word: req.Word, Severity: gazetteer.Severity(req.Severity), Note: req.Note,
+			Active: req.Active == nil || *req.Active, Version: req.Version}
+		out, err := g.SaveWord(c.Request().Context(), w)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toWordDTO(out))
+	}
+}
+
+type scopeRequest struct {
+	ID          int64  `json:"id"`
+	Category    int    `json:"category"`
+	Subcategory string `json:"subcategory"`
+	Scope       string `json:"scope"`
+	Source      string `json:"source"`
+	Active      *bool  `json:"active"`
+	Version     int    `json:"version"`
+}
+
+func (r scopeRequest) Valid(context.Context) map[string]string { return nil }
+
+func toScopeDTO(r gazetteer.ScopeRule) map[string]any {
+	return map[string]any{"id": r.ID, "category": int(r.Category), "subcategory": r.Subcategory, "scope": string(r.Scope),
+		"source": r.Source, "active": r.Active, "version": r.Version}
+}
+
+func handleScopesList(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		rs, err := g.ScopeRules(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		out := []map[string]any{}
+		for _, r := range rs {
+			out = append(out, toScopeDTO(r))
+		}
+		return c.JSON(http.StatusOK, map[string]any{"scopes": out})
+	}
+}
+
+func handleScopeSave(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req, err := decodeValid[scopeRequest](c)
+		if err != nil {
+			return err
+		}
+		r, err := g.SaveScopeRule(c.Request().Context(), gazetteer.ScopeRule{ID: req.ID, Category: gazetteer.Category(req.Category),
+			Subcategory: req.Subcategory, Scope: gazetteer.Scope(req.Scope), Source: req.Source, Active: req.Active == nil || *req.Active, Version: req.Version})
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toScopeDTO(r))
+	}
+}

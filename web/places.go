@@ -1,0 +1,311 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/diming/diming"
+	"github.com/diming/diming/gazetteer"
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+type placeRefDTO struct {
+	ID           int64  `json:"id"`
+	Name         string `json:"name"`
+	Romanization string `json:"romanization"`
+	Category     int    `json:"category"`
+	DivisionCode string `json:"division_code"`
+	Status       string `json:"status"`
+}
+
+func toPlaceRefDTO(r gazetteer.PlaceRef) placeRefDTO {
+	return placeRefDTO{ID: r.ID, Name: r.Name, Romanization: r.Romanization, Category: int(r.Category), DivisionCode: r.DivisionCode, Status: string(r.Status)}
+}
+
+type hitDTO struct {
+	placeRefDTO
+	Current  *placeRefDTO `json:"current,omitempty"`
+	Distance *float64     `json:"distance_m,omitempty"`
+	Match    string       `json:"match,omitempty"`
+}
+
+func toHitDTOs(hs []gazetteer.Hit) []hitDTO {
+	out := make([]hitDTO, 0, len(hs))
+	for _, h := range hs {
+		d := hitDTO{placeRefDTO: toPlaceRefDTO(h.PlaceRef), Distance: h.Distance, Match: h.Match}
+		if h.Current != nil {
+			c := toPlaceRefDTO(*h.Current)
+			d.Current = &c
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+type placeDTO struct {
+	ID             int64             `json:"id"`
+	PlaceCode      string            `json:"place_code,omitempty"`
+	Name           string            `json:"name"`
+	Specific       string            `json:"specific"`
+	Generic        string            `json:"generic"`
+	Category       int               `json:"category"`
+	CategoryName   string            `json:"category_name"`
+	Subcategory    string            `json:"subcategory,omitempty"`
+	Romanization   string            `json:"romanization"`
+	Toned          string            `json:"romanization_toned"`
+	Readings       map[string]string `json:"readings,omitempty"`
+	Unread         []int             `json:"unread,omitempty"`
+	DivisionCode   string            `json:"division_code"`
+	SourceDivision string            `json:"source_division,omitempty"`
+	Meaning        string            `json:"meaning"`
+	Origin         string            `json:"origin"`
+	History        string            `json:"history"`
+	Description    string            `json:"description"`
+	Geometry       *geojson.Geometry `json:"geometry,omitempty"`
+	ApprovedBy     string            `json:"approved_by,omitempty"`
+	ApprovedOn     *string           `json:"approved_on,omitempty"`
+	ApprovalDoc    string            `json:"approval_doc,omitempty"`
+	Status         string            `json:"status"`
+	ValidFrom      *string           `json:"valid_from,omitempty"`
+	ValidTo        *string           `json:"valid_to,omitempty"`
+	Supersedes     *int64            `json:"supersedes,omitempty"`
+	SupersededBy   *int64            `json:"superseded_by,omitempty"`
+	Current        *placeRefDTO      `json:"current,omitempty"`
+	Heritage       []heritageDTO     `json:"heritage,omitempty"`
+	Generated      bool              `json:"generated,omitempty"`
+	Version        int               `json:"version"`
+}
+
+type heritageDTO struct {
+	ListName           string  `json:"list_name"`
+	Category           string  `json:"category"`
+	Level              string  `json:"level"`
+	Batch              int     `json:"batch,omitempty"`
+	Announced          *string `json:"announced,omitempty"`
+	ProtectionMeasures string  `json:"protection_measures,omitempty"`
+	Shortlist          bool    `json:"shortlist,omitempty"`
+	SourceURL          string  `json:"source_url,omitempty"`
+}
+
+func toPlaceDTO(p gazetteer.Place) placeDTO {
+	d := placeDTO{ID: p.ID, PlaceCode: p.PlaceCode, Name: p.Name, Specific: p.Specific, Generic: p.Generic, Category: int(p.Category),
+		CategoryName: gazetteer.CategoryNames[p.Category], Subcategory: p.Subcategory, Romanization: p.Romanization.Text,
+		Toned: p.Romanization.Toned, Unread: p.Unread, DivisionCode: p.DivisionCode, SourceDivision: p.SourceDivision,
+		Meaning: p.Meaning, Origin: p.Origin, History: p.History, Description: p.Description, ApprovedBy: p.ApprovedBy,
+		ApprovedOn: day(p.ApprovedOn), ApprovalDoc: p.ApprovalDoc, Status: string(p.Status), ValidFrom: day(p.ValidFrom),
+		ValidTo: day(p.ValidTo), Supersedes: p.Supersedes, SupersededBy: p.SupersededBy, Generated: p.Generated, Version: p.Version}
+	if p.Geometry != nil {
+		d.Geometry = geojson.NewGeometry(p.Geometry)
+	}
+	if len(p.Readings) > 0 {
+		d.Readings = map[string]string{}
+		for k, v := range p.Readings {
+			d.Readings[strconv.Itoa(k)] = v
+		}
+	}
+	if p.Current != nil {
+		c := toPlaceRefDTO(*p.Current)
+		d.Current = &c
+	}
+	for _, h := range p.Heritage {
+		d.Heritage = append(d.Heritage, heritageDTO{ListName: h.ListName, Category: h.Category, Level: string(h.Level), Batch: h.Batch,
+			Announced: day(h.Announced), ProtectionMeasures: h.ProtectionMeasures, Shortlist: h.Shortlist, SourceURL: h.SourceURL})
+	}
+	return d
+}
+
+// handlePlaceSearch: GET /api/v1/places?q=&category=&division=&near=lon,lat,metres&historical=true&limit=&offset=
+func handlePlaceSearch(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		f := gazetteer.Filter{Query: c.QueryParam("q"), DivisionCode: c.QueryParam("division"), Historical: c.QueryParam("historical") == "true"}
+		fe := diming.FieldErrors{}
+		atoi := func(name string, dst *int) {
+			if v := c.QueryParam(name); v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					fe.Add(name, "a whole number")
+				}
+				*dst = n
+			}
+		}
+		var cat int
+		atoi("category", &cat)
+		atoi("limit", &f.Limit)
+		atoi("offset", &f.Offset)
+		f.Category = gazetteer.Category(cat)
+		if v := c.QueryParam("near"); v != "" {
+			parts := strings.Split(v, ",")
+			var xs []float64
+			for _, p := range parts {
+				x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+				if err == nil {
+					xs = append(xs, x)
+				}
+			}
+			if len(xs) != 3 {
+				fe.Add("near", "lon,lat,radius in metres")
+			} else {
+				f.Near = &gazetteer.Near{Lon: xs[0], Lat: xs[1], Radius: xs[2]}
+			}
+		}
+		if err := fe.Err("web.placeSearch"); err != nil {
+			return err
+		}
+		hits, err := g.Search(c.Request().Context(), f)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"places": toHitDTOs(hits)})
+	}
+}
+
+func handlePlaceAutocomplete(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		limit, _ := strconv.Atoi(c.QueryParam("limit"))
+		hits, err := g.Autocomplete(c.Request().Context(), c.QueryParam("q"), limit)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set("Cache-Control", "public, max-age=60")
+		return c.JSON(http.StatusOK, map[string]any{"places": toHitDTOs(hits)})
+	}
+}
+
+func handlePlaceGet(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c)
+		if err != nil {
+			return err
+		}
+		p, err := g.FindPlace(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toPlaceDTO(p))
+	}
+}
+
+type placeCreateRequest struct {
+	Name         string            `json:"name"`
+	Specific     string            `json:"specific"`
+	Generic      string            `json:"generic"`
+	Category     int               `json:"category"`
+	Subcategory  string            `json:"subcategory"`
+	Readings     map[string]string `json:"readings"`
+	DivisionCode string            `json:"division_code"`
+	Meaning      string            `json:"meaning"`
+	Origin       string            `json:"origin"`
+	History      string            `json:"history"`
+	Description  string            `json:"description"`
+	Geometry     json.RawMessage   `json:"geometry"`
+}
+
+func (r placeCreateRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	if _, err := parseReadings(r.Readings); err != nil {
+		p["readings"] = "keys are character positions from 0"
+	}
+	if _, err := parseGeometry(r.Geometry); err != nil {
+		p["geometry"] = "a GeoJSON geometry in CGCS2000 longitude/latitude"
+	}
+	return p
+}
+
+func parseReadings(m map[string]string) (gazetteer.Readings, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := gazetteer.Readings{}
+	for k, v := range m {
+		i, err := strconv.Atoi(k)
+		if err != nil || i < 0 {
+			return nil, diming.Errorf(diming.Invalid, "bad position %q", k)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func parseGeometry(raw json.RawMessage) (orb.Geometry, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	g, err := geojson.UnmarshalGeometry(raw)
+	if err != nil {
+		return nil, err
+	}
+	return g.Geometry(), nil
+}
+
+func handlePlaceCreate(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req, err := decodeValid[placeCreateRequest](c)
+		if err != nil {
+			return err
+		}
+		readings, _ := parseReadings(req.Readings)
+		geom, _ := parseGeometry(req.Geometry)
+		p, err := g.CreatePlace(c.Request().Context(), gazetteer.NewPlace{Name: req.Name, Specific: req.Specific, Generic: req.Generic,
+			Category: gazetteer.Category(req.Category), Subcategory: req.Subcategory, Readings: readings, DivisionCode: req.DivisionCode,
+			Meaning: req.Meaning, Origin: req.Origin, History: req.History, Description: req.Description, Geometry: geom})
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, toPlaceDTO(p))
+	}
+}
+
+type placeUpdateRequest struct {
+	Meaning     *string            `json:"meaning"`
+	Origin      *string            `json:"origin"`
+	History     *string            `json:"history"`
+	Description *string            `json:"description"`
+	Readings    *map[string]string `json:"readings"`
+	Geometry    json.RawMessage    `json:"geometry"`
+	Version     int                `json:"version"`
+}
+
+func (r placeUpdateRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	if r.Version <= 0 {
+		p["version"] = "the version you read"
+	}
+	if r.Readings != nil {
+		if _, err := parseReadings(*r.Readings); err != nil {
+			p["readings"] = "keys are character positions from 0"
+		}
+	}
+	if _, err := parseGeometry(r.Geometry); err != nil {
+		p["geometry"] = "a GeoJSON geometry"
+	}
+	return p
+}
+
+func handlePlaceUpdate(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c)
+		if err != nil {
+			return err
+		}
+		req, err := decodeValid[placeUpdateRequest](c)
+		if err != nil {
+			return err
+		}
+		up := gazetteer.PlaceUpdate{Meaning: req.Meaning, Origin: req.Origin, History: req.History, Description: req.Description, Version: req.Version}
+		up.Geometry, _ = parseGeometry(req.Geometry)
+		if req.Readings != nil {
+			r, _ := parseReadings(*req.Readings)
+			up.Readings = &r
+		}
+		p, err := g.UpdatePlace(c.Request().Context(), id, up)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toPlaceDTO(p))
+	}
+}
