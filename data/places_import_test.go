@@ -1,84 +1,43 @@
 package data_test
 
 import (
-	"compress/gzip"
-	"encoding/csv"
-	"io"
-	"os"
-	"strings"
+	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/diming/diming/boundaries"
 	"github.com/diming/diming/data"
 	"github.com/diming/diming/data/dbtest"
-	"github.com/jackc/pgx/v5"
 )
 
-// loadNBSDivisions copies the NBS 2023 divisions (../shared/data) into the
-// divisions table, top level down, the way a test may: the divisions
-// importers belong to the boundaries work. It returns rows per level.
+// loadNBSDivisions imports the NBS 2023 divisions (../shared/data) with the
+// boundaries importer: the provinces, prefectures, counties and towns of
+// the whole country and the villages of one file. It returns rows per level.
 func loadNBSDivisions(tb testing.TB, db *data.DB, villages string) map[int]int {
 	tb.Helper()
+	dir := dbtest.SharedData(tb, "nbs-2023-divisions")
+	var paths []string
+	for _, f := range []string{"provinces.csv", "cities.csv", "areas.csv", "streets.csv", villages} {
+		paths = append(paths, filepath.Join(dir, f))
+	}
+	if _, err := boundaries.New(db).ImportNBS(context.Background(), paths, nil); err != nil {
+		tb.Fatalf("import NBS divisions: %v", err)
+	}
 	counts := map[int]int{}
-	cities := map[string]bool{}
-	files := []struct {
-		file   string
-		level  int
-		code   func(r []string) string
-		parent func(r []string) string
-	}{
-		{"provinces.csv", 1, func(r []string) string { return r[0] + "0000" }, func([]string) string { return "" }},
-		{"cities.csv", 2, func(r []string) string { return r[0] + "00" }, func(r []string) string { return r[2] + "0000" }},
-		{"areas.csv", 3, func(r []string) string { return r[0] }, func(r []string) string { return r[2] + "00" }},
-		{"streets.csv", 4, func(r []string) string { return r[0] }, func(r []string) string { return r[2] }},
-		{villages, 5, func(r []string) string { return r[0] }, func(r []string) string { return r[2] }},
-	}
-	for _, f := range files {
-		recs := readCSV(tb, dbtest.SharedData(tb, "nbs-2023-divisions/"+f.file))
-		var rows [][]any
-		for _, r := range recs {
-			code := f.code(r)
-			if f.level == 2 {
-				cities[code] = true
-			}
-			if f.level == 3 && cities[code] {
-				continue // 东莞市, 中山市, 儋州市: city-level units without counties
-			}
-			var parent any
-			if p := f.parent(r); p != "" {
-				parent = p
-			}
-			rows = append(rows, []any{code, r[1], int16(f.level), parent})
-		}
-		n, err := db.Pool.CopyFrom(tb.Context(), pgx.Identifier{"divisions"}, []string{"code", "name", "level", "parent_code"}, pgx.CopyFromRows(rows))
-		if err != nil {
-			tb.Fatalf("copy %s into divisions: %v", f.file, err)
-		}
-		counts[f.level] = int(n)
-	}
-	return counts
-}
-
-func readCSV(tb testing.TB, path string) [][]string {
-	tb.Helper()
-	fh, err := os.Open(path)
+	rows, err := db.Pool.Query(context.Background(), `SELECT level, count(*) FROM divisions GROUP BY level`)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer fh.Close()
-	var r io.Reader = fh
-	if strings.HasSuffix(path, ".gz") {
-		gz, err := gzip.NewReader(fh)
-		if err != nil {
+	defer rows.Close()
+	for rows.Next() {
+		var level, n int
+		if err := rows.Scan(&level, &n); err != nil {
 			tb.Fatal(err)
 		}
-		r = gz
+		counts[level] = n
 	}
-	recs, err := csv.NewReader(r).ReadAll()
-	if err != nil {
-		tb.Fatalf("read %s: %v", path, err)
-	}
-	return recs[1:]
+	return counts
 }
 
 // TestImportPlacesFromAllDivisions imports every NBS town and village of

@@ -296,3 +296,15 @@ func TestRenderTileNewLayer(t *testing.T) {
 		t.Fatalf("tile layers = %v, want 1 poi beside the divisions", names)
 	}
 }
+
+// TestRenderTileEveryLayer runs every registry layer's query on the real
+// schema, so a renamed column fails here rather than on the map.
+func TestRenderTileEveryLayer(t *testing.T) {
+	svc := mustTileService(t, dbtest.Open(t))
+	for _, l := range tiles.Registry() {
+		tile := maptile.At(orb.Point{120.6, 30}, maptile.Zoom(max(l.MinZoom, 16)))
+		if _, err := svc.Tile(t.Context(), l.Name, int(tile.Z), int(tile.X), int(tile.Y)); err != nil {
+			t.Errorf("Tile(%s) = %v", l.Name, err)
+		}
+	}
+}

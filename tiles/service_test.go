@@ -77,11 +77,11 @@ func TestTileLayersByZoom(t *testing.T) {
 		z    int
 		want []string // nil: no query at all
 	}{
-		{0, []string{"divisions"}},
-		{1, []string{"divisions"}},
-		{2, []string{"divisions", "division_labels"}},
-		{12, []string{"divisions", "division_labels"}},
-		{22, []string{"divisions", "division_labels"}},
+		{0, []string{"divisions", "boundary_lines"}},
+		{1, []string{"divisions", "boundary_lines"}},
+		{2, []string{"divisions", "division_labels", "boundary_lines"}},
+		{12, []string{"divisions", "division_labels", "boundary_lines", "boundary_markers", "streets", "places"}},
+		{22, []string{"divisions", "division_labels", "boundary_lines", "boundary_markers", "streets", "places", "addresses"}},
 	}
 	for _, tt := range tests {
 		src.calls = 0

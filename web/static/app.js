@@ -137,7 +137,7 @@ async function search(map, q) {
   };
   let r;
   try {
-    r = await api('GET', '/api/v1/places/search?q=' + encodeURIComponent(q));
+    r = await api('GET', '/api/v1/places?limit=20&q=' + encodeURIComponent(q));
   } catch {
     note('网络错误，请稍后再试');
     return;
