@@ -2,6 +2,8 @@ package doorplate_test
 
 import (
 	"fmt"
+	"github.com/diming/diming/boundaries"
+	"github.com/paulmach/orb"
 	"strings"
 
 	"github.com/diming/diming/doorplate"
@@ -23,8 +25,9 @@ func ExampleKeys_Verify() {
 
 // Map apps in China want GCJ-02 (Amap, Tencent) or BD-09 (Baidu); the
 // master data stays CGCS2000 and is converted at the edge.
-func ExampleWGS84ToGCJ02() {
-	lon, lat := doorplate.WGS84ToGCJ02(116.404, 39.915)
+func ExampleGCJ02ToBD09() {
+	g := boundaries.WGS84ToGCJ02(orb.Point{116.404, 39.915})
+	lon, lat := g[0], g[1]
 	blon, blat := doorplate.GCJ02ToBD09(lon, lat)
 	fmt.Printf("GCJ-02 %.6f,%.6f BD-09 %.6f,%.6f\n", lon, lat, blon, blat)
 	// Output: GCJ-02 116.410244,39.916404 BD-09 116.416627,39.922700

@@ -3,6 +3,7 @@ package doorplate
 import (
 	"context"
 	"fmt"
+	"github.com/diming/diming/boundaries"
 	"net/url"
 	"strconv"
 
@@ -174,9 +175,9 @@ func (s *Service) view(r ScanRecord) ScanView {
 		v.Police = &ContactView{Name: r.Community.PoliceName, Role: "社区民警", Unit: r.Community.PoliceUnit,
 			Phone: ShowPhone(r.Community.PolicePhone, r.Community.PolicePhoneKind, p)}
 	}
-	gLon, gLat := WGS84ToGCJ02(r.Position[0], r.Position[1])
-	bLon, bLat := GCJ02ToBD09(gLon, gLat)
-	v.GCJ02, v.BD09 = orb.Point{gLon, gLat}, orb.Point{bLon, bLat}
+	v.GCJ02 = boundaries.WGS84ToGCJ02(r.Position)
+	bLon, bLat := GCJ02ToBD09(v.GCJ02[0], v.GCJ02[1])
+	v.BD09 = orb.Point{bLon, bLat}
 	v.Nav = navLinks(r.FullText, v.GCJ02, v.BD09)
 	v.Map = staticMap(r.Position, r.Street, r.GridGeom)
 	return v

@@ -15,10 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/diming/diming/boundaries"
 	"github.com/diming/diming/data"
 	"github.com/diming/diming/data/dbtest"
 	"github.com/diming/diming/doorplate"
 	"github.com/diming/diming/web"
+	"github.com/paulmach/orb"
 )
 
 // BenchmarkScanPage measures the scan page at 64 concurrent clients on
@@ -230,7 +232,8 @@ func mustLoadShaoxing(tb testing.TB, db *data.DB) []string {
 		for _, poly := range f.Geometry.Coordinates {
 			for _, ring := range poly {
 				for _, p := range ring {
-					p[0], p[1] = doorplate.GCJ02ToWGS84(p[0], p[1])
+					w := boundaries.GCJ02ToWGS84(orb.Point{p[0], p[1]})
+					p[0], p[1] = w[0], w[1]
 				}
 			}
 		}
