@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/boundaries"
+	"github.com/diming/diming/doorplate"
+	"github.com/diming/diming/gazetteer"
 	"github.com/labstack/echo/v4"
 )
 
@@ -121,6 +124,24 @@ func currentDTO(v any) any {
 	switch x := v.(type) {
 	case diming.UserRecord:
 		return toUserRecordDTO(x)
+	case gazetteer.Place:
+		return toPlaceDTO(x)
+	case gazetteer.Application:
+		return toApplicationDTO(x)
+	case boundaries.Division:
+		return toDivisionDTO(x)
+	case boundaries.Line:
+		return toLineDTO(x, false)
+	case boundaries.Marker:
+		return toMarkerDTO(x)
+	case boundaries.Inspection:
+		return toInspectionDTO(x)
+	case doorplate.Address:
+		return toAddressDTO(x)
+	case doorplate.Grid:
+		return toGridDTO(x)
+	case doorplate.CommunityInfo:
+		return toCommunityDTO(x)
 	}
 	return v
 }
