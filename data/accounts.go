@@ -75,19 +75,7 @@ func (db *DB) FindUserByID(ctx context.Context, id int64) (diming.UserRecord, er
 // FindUsers lists the accounts whose scope lies within scope.
 func (db *DB) FindUsers(ctx context.Context, scope string) ([]diming.UserRecord, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT `+userCols+` FROM users WHERE scope LIKE $1 || '%' ORDER BY username`, diming.CodePrefix(scope))
-	if err != nil {
-		return nil, translate("data.FindUsers", err)
-	}
-	defer rows.Close()
-	var out []diming.UserRecord
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, translate("data.FindUsers", err)
-		}
-		out = append(out, u)
-	}
-	return out, translate("data.FindUsers", rows.Err())
+	return collect("data.FindUsers", rows, err, scanUser)
 }
 
 // UpdateUser applies up to the account if up.Version is current. It returns

@@ -142,19 +142,7 @@ func (db *DB) FindLines(ctx context.Context, f boundaries.LineFilter) ([]boundar
 	args = append(args, f.Limit)
 	rows, err := db.Pool.Query(ctx, `SELECT `+lineCols+lineFrom+` WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY l.level, l.left_code, l.right_code LIMIT $`+itoa(len(args)), args...)
-	if err != nil {
-		return nil, translate(op, err)
-	}
-	defer rows.Close()
-	out := []boundaries.Line{}
-	for rows.Next() {
-		l, err := scanLine(rows)
-		if err != nil {
-			return nil, translate(op, err)
-		}
-		out = append(out, l)
-	}
-	return out, translate(op, rows.Err())
+	return collect(op, rows, err, scanLine)
 }
 
 const markerCols = `m.id, m.line_id, m.number, m.seq, m.type, coalesce(m.side_code, ''), ST_X(m.geom), ST_Y(m.geom), m.form, m.material,
@@ -203,19 +191,7 @@ func (db *DB) FindMarker(ctx context.Context, id int64) (boundaries.Marker, erro
 func (db *DB) FindMarkers(ctx context.Context, lineID int64) ([]boundaries.Marker, error) {
 	const op = "data.FindMarkers"
 	rows, err := db.Pool.Query(ctx, `SELECT `+markerCols+` FROM boundary_markers m WHERE m.line_id = $1 ORDER BY m.number`, lineID)
-	if err != nil {
-		return nil, translate(op, err)
-	}
-	defer rows.Close()
-	out := []boundaries.Marker{}
-	for rows.Next() {
-		m, err := scanMarker(rows)
-		if err != nil {
-			return nil, translate(op, err)
-		}
-		out = append(out, m)
-	}
-	return out, translate(op, rows.Err())
+	return collect(op, rows, err, scanMarker)
 }
 
 // UpdateMarker applies an edit with optimistic locking.

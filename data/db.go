@@ -86,3 +86,20 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 
 // PoolStats returns the pool's counters for /metrics.
 func (db *DB) PoolStats() *pgxpool.Stat { return db.Pool.Stat() }
+
+// collect scans every row of a query with scan (a single-row scanner, as
+// used with QueryRow too) through pgx.CollectRows. It returns an empty,
+// non-nil slice for no rows and translates errors for op.
+func collect[T any](op string, rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	if out == nil {
+		out = []T{}
+	}
+	return out, nil
+}

@@ -25,19 +25,7 @@ func scanDivision(row pgx.Row) (boundaries.Division, error) {
 }
 
 func collectDivisions(op string, rows pgx.Rows, err error) ([]boundaries.Division, error) {
-	if err != nil {
-		return nil, translate(op, err)
-	}
-	defer rows.Close()
-	out := []boundaries.Division{}
-	for rows.Next() {
-		d, err := scanDivision(rows)
-		if err != nil {
-			return nil, translate(op, err)
-		}
-		out = append(out, d)
-	}
-	return out, translate(op, rows.Err())
+	return collect(op, rows, err, scanDivision)
 }
 
 // FindDivision returns a division with its ancestors (province first) and
