@@ -154,50 +154,50 @@ func (db *DB) ReplacePlate(ctx context.Context, publicID, reason string, next do
 	return p, translate("data.ReplacePlate", err)
 }
 
-// scanSQL reads everything the scan page shows in one round trip: the
-// plate, its address, the community's contacts and the grid covering
-// the address, live (so edits show on the next scan).
+// scanSQL reads the plate, its address and street in one round trip of
+// primary-key look-ups; the community's part of the page comes from
+// FindScanCommunity, which the service caches per community.
 const scanSQL = `SELECT p.id, p.status, p.key_id, coalesce(r.public_id,''), coalesce(r.key_id,''),
-	a.code, a.full_text, a.pinyin, a.lifecycle, ST_X(a.position), ST_Y(a.position), a.division_code, dv.name,
-	ST_AsBinary(s.geom),
-	coalesce(ci.office_name,''), coalesce(ci.office_address,''), coalesce(ci.office_hours,''), coalesce(ci.service_phone,''),
-	coalesce(ci.police_name,''), coalesce(ci.police_unit,''), coalesce(ci.police_phone,''), coalesce(ci.police_phone_kind,'work'),
-	g.id IS NOT NULL, coalesce(g.name,''), ST_AsBinary(g.geom), coalesce(g.worker_name,''), coalesce(g.worker_role,''),
-	coalesce(g.worker_phone,''), coalesce(g.worker_phone_kind,'work'), coalesce(g.police_name,''), coalesce(g.police_phone,''),
-	coalesce(g.police_phone_kind,'work')
+	a.code, a.full_text, a.pinyin, a.lifecycle, ST_X(a.position), ST_Y(a.position), a.division_code, ST_AsBinary(s.geom)
 FROM plates p
 JOIN addresses a ON a.id = p.address_id
-JOIN divisions dv ON dv.code = a.division_code
 LEFT JOIN plates r ON r.id = p.replaced_by
 LEFT JOIN streets s ON s.id = a.street_id
-LEFT JOIN community_info ci ON ci.community_code = a.division_code
-LEFT JOIN LATERAL (SELECT * FROM grids g WHERE g.community_code = a.division_code AND g.valid_to IS NULL
-	AND ST_Covers(g.geom, a.position) ORDER BY g.id LIMIT 1) g ON true
 WHERE p.public_id = $1`
 
 // FindScan returns the scan record of a public id, or NotFound.
 func (db *DB) FindScan(ctx context.Context, publicID string) (doorplate.ScanRecord, error) {
 	var r doorplate.ScanRecord
-	var street, grid []byte
-	var cpk, wpk, gpk string
+	var street []byte
 	err := db.Pool.QueryRow(ctx, scanSQL, publicID).Scan(&r.PlateID, &r.PlateStatus, &r.KeyID, &r.ReplacedByID, &r.ReplacedByKey,
-		&r.AddressCode, &r.FullText, &r.Pinyin, &r.Lifecycle, &r.Position[0], &r.Position[1], &r.DivisionCode, &r.CommunityName,
-		&street,
-		&r.Community.OfficeName, &r.Community.OfficeAddress, &r.Community.OfficeHours, &r.Community.ServicePhone,
-		&r.Community.PoliceName, &r.Community.PoliceUnit, &r.Community.PolicePhone, &cpk,
-		&r.HasGrid, &r.Grid.Name, &grid, &r.Grid.WorkerName, &r.Grid.WorkerRole,
-		&r.Grid.WorkerPhone, &wpk, &r.Grid.PoliceName, &r.Grid.PolicePhone, &gpk)
+		&r.AddressCode, &r.FullText, &r.Pinyin, &r.Lifecycle, &r.Position[0], &r.Position[1], &r.DivisionCode, &street)
 	if err != nil {
 		return r, translate("data.FindScan", err)
 	}
-	r.Community.PolicePhoneKind, r.Grid.WorkerPhoneKind, r.Grid.PolicePhoneKind = doorplate.PhoneKind(cpk), doorplate.PhoneKind(wpk), doorplate.PhoneKind(gpk)
 	if street != nil {
 		r.Street = lineStringFrom(street)
 	}
-	if grid != nil {
-		r.GridGeom = multiPolygonFrom(grid)
-	}
 	return r, nil
+}
+
+// FindScanCommunity returns a community's name, contacts (empty when none
+// are kept) and current grids in id order.
+func (db *DB) FindScanCommunity(ctx context.Context, code string) (doorplate.ScanCommunity, error) {
+	const op = "data.FindScanCommunity"
+	c := doorplate.ScanCommunity{Code: code}
+	if err := db.Pool.QueryRow(ctx, `SELECT name FROM divisions WHERE code = $1`, code).Scan(&c.Name); err != nil {
+		return c, translate(op, err)
+	}
+	info, err := scanCommunity(db.Pool.QueryRow(ctx, `SELECT `+communityCols+` FROM community_info WHERE community_code=$1`, code))
+	switch {
+	case err == nil:
+		c.Info = info
+	case err != pgx.ErrNoRows:
+		return c, translate(op, err)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT `+gridCols+` FROM grids WHERE community_code=$1 AND valid_to IS NULL ORDER BY id`, code)
+	c.Grids, err = collect(op, rows, err, scanGrid)
+	return c, err
 }
 
 // AddScanCounts adds counted scans per plate and day in one statement.

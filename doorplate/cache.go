@@ -19,7 +19,21 @@ type scanCache struct {
 	mu      sync.RWMutex
 	entries map[string]cacheEntry
 	max     int
+	// communities holds what scans show of each community (name,
+	// contacts, grids), whatever max says: a plate missing the cache then
+	// costs one small query, not a read of the community's grid polygons.
+	communities map[string]communityEntry
 }
+
+type communityEntry struct {
+	c   *ScanCommunity
+	gen uint64
+	at  time.Time
+}
+
+// communityMax bounds the community entries; a county has a few hundred
+// communities, so a server's working set fits.
+const communityMax = 20_000
 
 type cacheEntry struct {
 	res   ScanResult
@@ -32,7 +46,45 @@ type cacheEntry struct {
 const cacheTTL = time.Minute
 
 func newScanCache(max int) *scanCache {
-	return &scanCache{entries: make(map[string]cacheEntry), max: max}
+	return &scanCache{entries: make(map[string]cacheEntry), max: max, communities: make(map[string]communityEntry)}
+}
+
+func (c *scanCache) community(code string) (*ScanCommunity, bool) {
+	if !c.on.Load() {
+		return nil, false
+	}
+	c.mu.RLock()
+	e, ok := c.communities[code]
+	c.mu.RUnlock()
+	if !ok || e.gen != c.gen.Load() || time.Since(e.at) > cacheTTL {
+		return nil, false
+	}
+	return e.c, true
+}
+
+// putCommunity stores a community read at generation gen.
+func (c *scanCache) putCommunity(code string, gen uint64, sc *ScanCommunity) {
+	if !c.on.Load() || gen != c.gen.Load() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.communities) >= communityMax {
+		dropEighth(c.communities, communityMax)
+	}
+	c.communities[code] = communityEntry{c: sc, gen: gen, at: time.Now()}
+}
+
+// dropEighth deletes an eighth of max entries, picked by map order
+// (random enough).
+func dropEighth[V any](m map[string]V, max int) {
+	n := max / 8
+	for k := range m {
+		if n--; n < 0 {
+			break
+		}
+		delete(m, k)
+	}
 }
 
 // generation returns the generation to tag a record read from now on.
@@ -71,14 +123,7 @@ func (c *scanCache) put(pid string, e cacheEntry, format string, page []byte) {
 		e.pages = pages
 	}
 	if len(c.entries) >= c.max {
-		// Drop an eighth, picked by map order (random enough).
-		n := c.max / 8
-		for k := range c.entries {
-			if n--; n < 0 {
-				break
-			}
-			delete(c.entries, k)
-		}
+		dropEighth(c.entries, c.max)
 	}
 	if e.at.IsZero() {
 		e.at = time.Now()
@@ -90,6 +135,7 @@ func (c *scanCache) invalidate() {
 	c.gen.Add(1)
 	c.mu.Lock()
 	clear(c.entries)
+	clear(c.communities)
 	c.mu.Unlock()
 }
 

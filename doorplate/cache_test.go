@@ -16,6 +16,7 @@ import (
 type fakeStore struct {
 	doorplate.Store
 	finds   atomic.Int32
+	comms   atomic.Int32
 	mu      sync.Mutex
 	changed func()
 	ready   chan struct{}
@@ -25,7 +26,22 @@ type fakeStore struct {
 func (f *fakeStore) FindScan(_ context.Context, pid string) (doorplate.ScanRecord, error) {
 	f.finds.Add(1)
 	return doorplate.ScanRecord{PlateID: 7, PlateStatus: doorplate.PlateActive, KeyID: "k1", FullText: "样例路1号",
-		Position: orb.Point{120.58, 30.0}, CommunityName: "样例社区"}, nil
+		Position: orb.Point{120.58, 30.0}, DivisionCode: "330602001001"}, nil
+}
+
+// Two grids: the first (by id) covers the east half of the community,
+// the second the whole of it.
+func (f *fakeStore) FindScanCommunity(_ context.Context, code string) (doorplate.ScanCommunity, error) {
+	f.comms.Add(1)
+	square := func(x0, x1 float64) orb.MultiPolygon {
+		return orb.MultiPolygon{{{{x0, 29.9}, {x1, 29.9}, {x1, 30.1}, {x0, 30.1}, {x0, 29.9}}}}
+	}
+	return doorplate.ScanCommunity{Code: code, Name: "样例社区",
+		Info: doorplate.CommunityInfo{CommunityCode: code, PoliceName: "社区民警甲", PolicePhone: "0575-110"},
+		Grids: []doorplate.Grid{
+			{ID: 1, Name: "东网格", Geom: square(120.59, 120.7), WorkerName: "东网格员", WorkerPhone: "0575-1"},
+			{ID: 2, Name: "全社区网格", Geom: square(120.5, 120.7), WorkerName: "网格员乙", WorkerPhone: "0575-2", PoliceName: "网格民警丙"},
+		}}, nil
 }
 
 func (f *fakeStore) ListenChanges(ctx context.Context, ready, changed func()) error {
@@ -65,16 +81,29 @@ func TestScanCacheFollowsNotifications(t *testing.T) {
 		if err != nil || res.State != doorplate.ScanOK || string(page) != "样例路1号" {
 			t.Fatalf("ScanRendered() = %v %q %v", res.State, page, err)
 		}
+		// The address at 120.58 is in the second grid only: its worker
+		// and its police contact (over the community's) show.
+		if v := res.View; v.Community.Name != "样例社区" || v.Grid == nil || v.Grid.Name != "网格员乙" || v.Police == nil || v.Police.Name != "网格民警丙" {
+			t.Fatalf("scan view community %q grid %+v police %+v", v.Community.Name, v.Grid, v.Police)
+		}
 	}
 	if n := st.finds.Load(); n != 1 {
 		t.Errorf("store reads for 3 scans = %d, want 1 (cached)", n)
+	}
+	// Another plate of the same community reads the plate, not the community.
+	other, _ := keys.Sign("0123456789ac", "k1")
+	if res, _ := svc.Scan(ctx, other); res.State != doorplate.ScanOK {
+		t.Fatalf("second plate = %s", res.State)
+	}
+	if n, c := st.finds.Load(), st.comms.Load(); n != 2 || c != 1 {
+		t.Errorf("store reads after a second plate: %d plates, %d communities; want 2 and 1", n, c)
 	}
 	st.mu.Lock()
 	st.changed()
 	st.mu.Unlock()
 	_, _, _ = svc.ScanRendered(ctx, code, "html", render)
-	if n := st.finds.Load(); n != 2 {
-		t.Errorf("store reads after a change notification = %d, want 2", n)
+	if n, c := st.finds.Load(), st.comms.Load(); n != 3 || c != 2 {
+		t.Errorf("store reads after a change notification: %d plates, %d communities; want 3 and 2", n, c)
 	}
 	if res, _ := svc.Scan(ctx, strings.Replace(code, "k1.", "k1.x", 1)); res.State != doorplate.ScanForged {
 		t.Errorf("tampered code = %s, want forged", res.State)
@@ -89,7 +118,7 @@ func TestScanCacheFollowsNotifications(t *testing.T) {
 		}
 		total += n
 	}
-	if total != 4 {
-		t.Errorf("scans counted = %d, want 4 (cached ones too; forged ones not)", total)
+	if total != 5 {
+		t.Errorf("scans counted = %d, want 5 (cached ones too; forged ones not)", total)
 	}
 }

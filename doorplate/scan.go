@@ -3,16 +3,18 @@ package doorplate
 import (
 	"context"
 	"fmt"
-	"github.com/diming/diming/boundaries"
 	"net/url"
 	"strconv"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/boundaries"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
 
 // ScanRecord is what the store returns for one public id: the plate, its
-// address and the live community and grid data, read in one query.
+// address and street, read in one query. What the page shows of the
+// community comes from ScanCommunity, read once per community.
 type ScanRecord struct {
 	PlateID       int64
 	PlateStatus   string
@@ -25,12 +27,27 @@ type ScanRecord struct {
 	Lifecycle     string
 	Position      orb.Point
 	DivisionCode  string
-	CommunityName string
 	Street        orb.LineString
-	GridGeom      orb.MultiPolygon
-	Community     CommunityInfo
-	HasGrid       bool
-	Grid          Grid
+}
+
+// ScanCommunity is what scans show of a community: its name, office and
+// contacts, and its current grids in id order (the first grid covering an
+// address is the address's grid).
+type ScanCommunity struct {
+	Code  string
+	Name  string
+	Info  CommunityInfo
+	Grids []Grid
+}
+
+// grid returns the grid covering p, if any.
+func (c *ScanCommunity) grid(p orb.Point) *Grid {
+	for i := range c.Grids {
+		if b := c.Grids[i].Geom.Bound(); b.Contains(p) && planar.MultiPolygonContains(c.Grids[i].Geom, p) {
+			return &c.Grids[i]
+		}
+	}
+	return nil
 }
 
 // Scan outcomes.
@@ -128,7 +145,10 @@ func (s *Service) ScanRendered(ctx context.Context, code, format string, render 
 			return ScanResult{}, nil, err
 		}
 		s.counter.add(rec.PlateID)
-		e.res, e.plate = s.result(rec), rec.PlateID
+		e.plate = rec.PlateID
+		if e.res, err = s.result(ctx, rec); err != nil {
+			return ScanResult{}, nil, err
+		}
 	}
 	res, page, err := s.render(e.res, render)
 	if err == nil {
@@ -145,41 +165,66 @@ func (s *Service) render(res ScanResult, render func(ScanResult) ([]byte, error)
 	return res, page, err
 }
 
-func (s *Service) result(rec ScanRecord) ScanResult {
+func (s *Service) result(ctx context.Context, rec ScanRecord) (ScanResult, error) {
 	switch rec.PlateStatus {
 	case PlateRevoked:
-		return ScanResult{State: ScanRevoked, Message: "这块门牌已注销，不再代表任何地址。"}
+		return ScanResult{State: ScanRevoked, Message: "这块门牌已注销，不再代表任何地址。"}, nil
 	case PlateReplaced:
 		res := ScanResult{State: ScanReplaced, Message: "这块门牌已被新门牌替换。"}
 		res.ReplacedByURL = s.cfg.PublicURL + "/d/" + s.sign(rec.ReplacedByID, rec.ReplacedByKey)
-		return res
+		return res, nil
 	}
-	v := s.view(rec)
-	return ScanResult{State: ScanOK, View: &v}
+	c, err := s.community(ctx, rec.DivisionCode)
+	if err != nil {
+		return ScanResult{}, err
+	}
+	v := s.view(rec, c)
+	return ScanResult{State: ScanOK, View: &v}, nil
 }
 
-func (s *Service) view(r ScanRecord) ScanView {
+// community returns the community's scan data, from the cache while the
+// cache follows the database's changes, else from the store.
+func (s *Service) community(ctx context.Context, code string) (*ScanCommunity, error) {
+	if c, ok := s.cache.community(code); ok {
+		return c, nil
+	}
+	gen := s.cache.generation()
+	c, err := s.store.FindScanCommunity(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.putCommunity(code, gen, &c)
+	return &c, nil
+}
+
+func (s *Service) view(r ScanRecord, c *ScanCommunity) ScanView {
 	p := s.cfg.PhonePolicy
+	ci := c.Info
 	v := ScanView{AddressCode: r.AddressCode, FullText: r.FullText, Pinyin: r.Pinyin, Lifecycle: r.Lifecycle, Position: r.Position,
-		Community: CommunityView{Name: r.CommunityName, Office: r.Community.OfficeName, OfficeAddress: r.Community.OfficeAddress,
-			OfficeHours: r.Community.OfficeHours, ServicePhone: ShowPhone(r.Community.ServicePhone, PhoneWork, p)}}
-	if r.HasGrid && r.Grid.WorkerName != "" {
-		v.Grid = &ContactView{Name: r.Grid.WorkerName, Role: r.Grid.WorkerRole, Unit: r.Grid.Name,
-			Phone: ShowPhone(r.Grid.WorkerPhone, r.Grid.WorkerPhoneKind, p)}
+		Community: CommunityView{Name: c.Name, Office: ci.OfficeName, OfficeAddress: ci.OfficeAddress,
+			OfficeHours: ci.OfficeHours, ServicePhone: ShowPhone(ci.ServicePhone, PhoneWork, p)}}
+	g := c.grid(r.Position)
+	if g != nil && g.WorkerName != "" {
+		v.Grid = &ContactView{Name: g.WorkerName, Role: g.WorkerRole, Unit: g.Name,
+			Phone: ShowPhone(g.WorkerPhone, g.WorkerPhoneKind, p)}
 	}
 	switch {
-	case r.HasGrid && r.Grid.PoliceName != "":
-		v.Police = &ContactView{Name: r.Grid.PoliceName, Role: "社区民警", Unit: r.Community.PoliceUnit,
-			Phone: ShowPhone(r.Grid.PolicePhone, r.Grid.PolicePhoneKind, p)}
-	case r.Community.PoliceName != "":
-		v.Police = &ContactView{Name: r.Community.PoliceName, Role: "社区民警", Unit: r.Community.PoliceUnit,
-			Phone: ShowPhone(r.Community.PolicePhone, r.Community.PolicePhoneKind, p)}
+	case g != nil && g.PoliceName != "":
+		v.Police = &ContactView{Name: g.PoliceName, Role: "社区民警", Unit: ci.PoliceUnit,
+			Phone: ShowPhone(g.PolicePhone, g.PolicePhoneKind, p)}
+	case ci.PoliceName != "":
+		v.Police = &ContactView{Name: ci.PoliceName, Role: "社区民警", Unit: ci.PoliceUnit,
+			Phone: ShowPhone(ci.PolicePhone, ci.PolicePhoneKind, p)}
 	}
 	v.GCJ02 = boundaries.WGS84ToGCJ02(r.Position)
 	bLon, bLat := GCJ02ToBD09(v.GCJ02[0], v.GCJ02[1])
 	v.BD09 = orb.Point{bLon, bLat}
 	v.Nav = navLinks(r.FullText, v.GCJ02, v.BD09)
-	v.Map = staticMap(r.Position, r.Street, r.GridGeom)
+	var grid orb.MultiPolygon
+	if g != nil {
+		grid = g.Geom
+	}
+	v.Map = staticMap(r.Position, r.Street, grid)
 	return v
 }
 

@@ -26,6 +26,9 @@ type Store interface {
 	RevokePlate(ctx context.Context, publicID, reason string) (Plate, error)
 	ReplacePlate(ctx context.Context, publicID, reason string, next NewPlate) (Plate, error)
 	FindScan(ctx context.Context, publicID string) (ScanRecord, error)
+	// FindScanCommunity returns what scans show of a community; NotFound
+	// when the code is not a division.
+	FindScanCommunity(ctx context.Context, code string) (ScanCommunity, error)
 	AddScanCounts(ctx context.Context, counts map[ScanKey]int64) error
 	FindScanCounts(ctx context.Context, publicID string) (map[string]int64, error)
 	CreateGrid(ctx context.Context, g Grid) (Grid, error)
@@ -44,8 +47,9 @@ type Config struct {
 	PublicURL   string      // scan URLs are PublicURL + "/d/" + code
 	Keys        Keys        // signing key ring; Keys[0] signs
 	PhonePolicy PhonePolicy // how personal numbers show; default mask
-	// CacheEntries bounds the scan cache (default 20,000 plates, a few KB
-	// each; negative turns it off). It works only while RunCache runs.
+	// CacheEntries bounds the scan cache of plates (default 20,000, a
+	// few KB each; negative turns it off; communities are cached apart
+	// from it). Both caches work only while RunCache runs.
 	CacheEntries int
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
 )
 
 // MapView is a small static map of the spot for the scan page: SVG path
@@ -47,9 +48,17 @@ func staticMap(c orb.Point, street orb.LineString, grid orb.MultiPolygon) MapVie
 			b.WriteByte('Z')
 		}
 	}
+	// Only what falls in the frame (plus a margin, so lines run off its
+	// edge) is drawn: a grid outline can have thousands of vertices.
+	dx, dy := 0.6*MapWidth/mLon, 0.6*MapHeight/mLat
+	frame := orb.Bound{Min: orb.Point{c[0] - dx, c[1] - dy}, Max: orb.Point{c[0] + dx, c[1] + dy}}
 	var s, g strings.Builder
-	path(&s, street, false)
-	for _, poly := range grid {
+	if len(street) > 0 {
+		for _, part := range clip.LineString(frame, street) {
+			path(&s, part, false)
+		}
+	}
+	for _, poly := range clip.MultiPolygon(frame, grid) {
 		for _, ring := range poly {
 			path(&g, ring, true)
 		}
