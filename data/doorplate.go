@@ -3,10 +3,12 @@ package data
 import (
 	"context"
 	"time"
+	"unique"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/doorplate"
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 )
 
 const plateCols = `p.id, p.public_id, p.key_id, p.address_id, p.status, coalesce(r.public_id,''), p.batch, p.reason, p.issued_at,
@@ -157,7 +159,7 @@ func (db *DB) ReplacePlate(ctx context.Context, publicID, reason string, next do
 // scanSQL reads the plate, its address and street in one round trip of
 // primary-key look-ups; the community's part of the page comes from
 // FindScanCommunity, which the service caches per community.
-const scanSQL = `SELECT p.id, p.status, p.key_id, coalesce(r.public_id,''), coalesce(r.key_id,''),
+const scanSQL = `SELECT p.public_id, p.id, p.status, p.key_id, coalesce(r.public_id,''), coalesce(r.key_id,''),
 	a.code, a.full_text, a.pinyin, a.lifecycle, ST_X(a.position), ST_Y(a.position), a.division_code, ST_AsBinary(s.geom)
 FROM plates p
 JOIN addresses a ON a.id = p.address_id
@@ -165,11 +167,20 @@ LEFT JOIN plates r ON r.id = p.replaced_by
 LEFT JOIN streets s ON s.id = a.street_id
 WHERE p.public_id = $1`
 
+// scanRecordsSQL is scanSQL for a range of plates, in id order.
+const scanRecordsSQL = `SELECT p.public_id, p.id, p.status, p.key_id, coalesce(r.public_id,''), coalesce(r.key_id,''),
+	a.code, a.full_text, a.pinyin, a.lifecycle, ST_X(a.position), ST_Y(a.position), a.division_code, a.street_id, ST_AsBinary(s.geom)
+FROM plates p
+JOIN addresses a ON a.id = p.address_id
+LEFT JOIN plates r ON r.id = p.replaced_by
+LEFT JOIN streets s ON s.id = a.street_id
+WHERE p.id > $1 ORDER BY p.id LIMIT $2`
+
 // FindScan returns the scan record of a public id, or NotFound.
 func (db *DB) FindScan(ctx context.Context, publicID string) (doorplate.ScanRecord, error) {
 	var r doorplate.ScanRecord
 	var street []byte
-	err := db.Pool.QueryRow(ctx, scanSQL, publicID).Scan(&r.PlateID, &r.PlateStatus, &r.KeyID, &r.ReplacedByID, &r.ReplacedByKey,
+	err := db.Pool.QueryRow(ctx, scanSQL, publicID).Scan(&r.PublicID, &r.PlateID, &r.PlateStatus, &r.KeyID, &r.ReplacedByID, &r.ReplacedByKey,
 		&r.AddressCode, &r.FullText, &r.Pinyin, &r.Lifecycle, &r.Position[0], &r.Position[1], &r.DivisionCode, &street)
 	if err != nil {
 		return r, translate("data.FindScan", err)
@@ -178,6 +189,42 @@ func (db *DB) FindScan(ctx context.Context, publicID string) (doorplate.ScanReco
 		r.Street = lineStringFrom(street)
 	}
 	return r, nil
+}
+
+// FindScanRecords returns the scan records of up to limit plates with ids
+// above afterID, in id order. Plates of one street share its line.
+func (db *DB) FindScanRecords(ctx context.Context, afterID int64, limit int) ([]doorplate.ScanRecord, error) {
+	const op = "data.FindScanRecords"
+	rows, err := db.Pool.Query(ctx, scanRecordsSQL, afterID, limit)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	defer rows.Close()
+	streets := map[int64]orb.LineString{}
+	out := make([]doorplate.ScanRecord, 0, limit)
+	for rows.Next() {
+		var r doorplate.ScanRecord
+		var sid *int64
+		var street []byte
+		if err := rows.Scan(&r.PublicID, &r.PlateID, &r.PlateStatus, &r.KeyID, &r.ReplacedByID, &r.ReplacedByKey, &r.AddressCode,
+			&r.FullText, &r.Pinyin, &r.Lifecycle, &r.Position[0], &r.Position[1], &r.DivisionCode, &sid, &street); err != nil {
+			return nil, translate(op, err)
+		}
+		// The few distinct short values share one copy: a million
+		// resident records then hold four fewer objects each.
+		r.PlateStatus, r.KeyID, r.Lifecycle = unique.Make(r.PlateStatus).Value(), unique.Make(r.KeyID).Value(), unique.Make(r.Lifecycle).Value()
+		r.DivisionCode = unique.Make(r.DivisionCode).Value()
+		if sid != nil && street != nil {
+			ls, ok := streets[*sid]
+			if !ok {
+				ls = lineStringFrom(street)
+				streets[*sid] = ls
+			}
+			r.Street = ls
+		}
+		out = append(out, r)
+	}
+	return out, translate(op, rows.Err())
 }
 
 // FindScanCommunity returns a community's name, contacts (empty when none
@@ -243,7 +290,7 @@ var _ doorplate.Store = (*DB)(nil)
 // ListenChanges listens on the doorplate_changed channel on a connection
 // of its own, calling ready once listening and changed per notification,
 // until ctx ends or the connection fails.
-func (db *DB) ListenChanges(ctx context.Context, ready, changed func()) error {
+func (db *DB) ListenChanges(ctx context.Context, ready func(), changed func(payload string)) error {
 	const op = "data.ListenChanges"
 	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
@@ -257,9 +304,10 @@ func (db *DB) ListenChanges(ctx context.Context, ready, changed func()) error {
 	}
 	ready()
 	for {
-		if _, err := c.WaitForNotification(ctx); err != nil {
+		n, err := c.WaitForNotification(ctx)
+		if err != nil {
 			return translate(op, err)
 		}
-		changed()
+		changed(n.Payload)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/data"
@@ -223,5 +224,69 @@ func TestDemoDoorplatesOnce(t *testing.T) {
 	gs, err := db.FindGrids(ctx, f.commA)
 	if err != nil || len(gs) != 1 || gs[0].WorkerPhoneKind != doorplate.PhonePersonal {
 		t.Errorf("demo grids = %+v, %v", gs, err)
+	}
+}
+
+// TestScanNotificationsNameThePlates checks what a scan cache hears: a
+// change to an address or a plate names the plate's public id, a change
+// to community contacts says "communities", and the preload reads the
+// same record FindScan does.
+func TestScanNotificationsNameThePlates(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := context.Background()
+	f := mustDoorplateFixture(t, db)
+	a := mustAddress(t, db, doorplate.Address{DivisionCode: f.commA, StreetID: f.street.ID, DoorNumber: 3, Position: orb.Point{120.005, 30.005}})
+	pid := doorplate.NewPublicID()
+	ps, err := db.IssuePlates(ctx, []doorplate.NewPlate{{PublicID: pid, KeyID: "k1", AddressID: a.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	got := make(chan string, 16)
+	ready := make(chan struct{})
+	go func() {
+		_ = db.ListenChanges(lctx, func() { close(ready) }, func(p string) { got <- p })
+	}()
+	<-ready
+	next := func(what string) string {
+		t.Helper()
+		select {
+		case p := <-got:
+			return p
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no notification after %s", what)
+			return ""
+		}
+	}
+	if _, err := db.SetAddressLifecycle(ctx, a.ID, doorplate.LifecyclePlanned, a.Version); err != nil {
+		t.Fatal(err)
+	}
+	if p := next("an address change"); p != "plates:"+pid {
+		t.Errorf("address change notified %q, want %q", p, "plates:"+pid)
+	}
+	if _, err := db.RevokePlate(ctx, pid, "测试"); err != nil {
+		t.Fatal(err)
+	}
+	if p := next("a revocation"); p != "plates:"+pid {
+		t.Errorf("revocation notified %q, want %q", p, "plates:"+pid)
+	}
+	if _, err := db.PutCommunityInfo(ctx, doorplate.CommunityInfo{CommunityCode: f.commA, OfficeName: "锦园社区居委会", PolicePhoneKind: doorplate.PhoneWork}); err != nil {
+		t.Fatal(err)
+	}
+	if p := next("a contacts change"); p != "communities" {
+		t.Errorf("contacts change notified %q, want communities", p)
+	}
+	one, err := db.FindScan(ctx, pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := db.FindScanRecords(ctx, ps[0].ID-1, 1)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("FindScanRecords() = %d records, %v", len(recs), err)
+	}
+	if r := recs[0]; r.PublicID != pid || r.PlateStatus != one.PlateStatus || r.FullText != one.FullText || len(r.Street) != len(one.Street) ||
+		r.Position != one.Position || r.DivisionCode != f.commA {
+		t.Errorf("preloaded record %+v differs from FindScan's %+v", r, one)
 	}
 }

@@ -2,51 +2,168 @@ package doorplate
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// scanCache keeps recently scanned records so that a busy plate costs no
-// query. It is correct only while the server hears the database's change
-// notifications: every change to plates, addresses, streets, grids or
-// community contacts (from any server) bumps the generation, which drops
-// every entry. While not listening the cache is off. Entries also expire
-// after cacheTTL as a backstop.
+// scanCache lets a scan cost no query. It holds three things:
+//
+//   - plate records (plate, address, street) by public id: all of them
+//     when the service preloads, else the most recent CacheEntries;
+//   - each community's name, contacts and grids;
+//   - rendered pages of recently scanned plates, each valid only with the
+//     community record it was rendered from.
+//
+// It is correct only while the server hears the database's change
+// notifications (see migration 005): a change to plates, addresses or
+// streets names the plates it touches, which are dropped; a change to
+// grids, community contacts or divisions drops the communities; a
+// payload it does not understand drops everything. While not listening
+// the cache is off and every scan reads the database.
 type scanCache struct {
-	on      atomic.Bool
-	gen     atomic.Uint64
-	mu      sync.RWMutex
-	entries map[string]cacheEntry
-	max     int
-	// communities holds what scans show of each community (name,
-	// contacts, grids), whatever max says: a plate missing the cache then
-	// costs one small query, not a read of the community's grid polygons.
+	on  atomic.Bool
+	gen atomic.Uint64 // bumped by every change: a read older than a change is not stored
+
+	mu          sync.RWMutex
+	recs        map[string]recEntry
+	maxRecs     int // 0: no bound (preloaded)
+	pages       map[string]pageEntry
+	maxPages    int
 	communities map[string]communityEntry
+	// ttl bounds how long a lazily read record or page is trusted, as a
+	// backstop; preloaded records are trusted while the listener runs.
+	ttl time.Duration
+}
+
+type recEntry struct {
+	rec *ScanRecord
+	at  time.Time // zero for preloaded records
+}
+
+type pageEntry struct {
+	rec   *ScanRecord
+	comm  *ScanCommunity // nil for pages that show no community
+	res   ScanResult
+	pages map[string][]byte // rendered forms, by format
+	at    time.Time
 }
 
 type communityEntry struct {
-	c   *ScanCommunity
-	gen uint64
-	at  time.Time
+	c  *ScanCommunity
+	at time.Time
 }
 
-// communityMax bounds the community entries; a county has a few hundred
-// communities, so a server's working set fits.
-const communityMax = 20_000
+// Bounds: a county has a few hundred communities, so a server's working
+// set fits; pages are a few KB each.
+const (
+	communityMax = 20_000
+	pageMax      = 20_000
+	cacheTTL     = time.Minute
+)
 
-type cacheEntry struct {
-	res   ScanResult
-	plate int64
-	gen   uint64
-	at    time.Time
-	pages map[string][]byte // rendered forms, by format
+func newScanCache(maxRecs int) *scanCache {
+	return &scanCache{recs: make(map[string]recEntry), maxRecs: maxRecs, pages: make(map[string]pageEntry), maxPages: pageMax,
+		communities: make(map[string]communityEntry), ttl: cacheTTL}
 }
 
-const cacheTTL = time.Minute
+func (c *scanCache) enabled() bool { return c.maxRecs >= 0 && c.on.Load() }
 
-func newScanCache(max int) *scanCache {
-	return &scanCache{entries: make(map[string]cacheEntry), max: max, communities: make(map[string]communityEntry)}
+// generation returns the generation to tag a read started now.
+func (c *scanCache) generation() uint64 { return c.gen.Load() }
+
+func (c *scanCache) fresh(at time.Time) bool { return at.IsZero() || time.Since(at) <= c.ttl }
+
+func (c *scanCache) record(pid string) (*ScanRecord, bool) {
+	if !c.enabled() {
+		return nil, false
+	}
+	c.mu.RLock()
+	e, ok := c.recs[pid]
+	c.mu.RUnlock()
+	if !ok || !c.fresh(e.at) {
+		return nil, false
+	}
+	return e.rec, true
+}
+
+// putRecord stores a record read at generation gen; a change that arrived
+// while it was being read keeps it out.
+func (c *scanCache) putRecord(pid string, rec *ScanRecord, gen uint64) {
+	if !c.enabled() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen.Load() {
+		return
+	}
+	if c.maxRecs > 0 && len(c.recs) >= c.maxRecs {
+		dropEighth(c.recs, c.maxRecs)
+	}
+	c.recs[pid] = recEntry{rec: rec, at: time.Now()}
+}
+
+// preload stores records read at generation gen, unless a change arrived
+// meanwhile (the caller reads the chunk again). It reports whether they
+// were stored.
+func (c *scanCache) preload(recs []ScanRecord, gen uint64) bool {
+	if !c.enabled() {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen.Load() {
+		return false
+	}
+	for i := range recs {
+		c.recs[recs[i].PublicID] = recEntry{rec: &recs[i]}
+	}
+	return true
+}
+
+// page returns the pages rendered for rec with community comm.
+func (c *scanCache) page(pid string, rec *ScanRecord, comm *ScanCommunity) (pageEntry, bool) {
+	if !c.enabled() {
+		return pageEntry{}, false
+	}
+	c.mu.RLock()
+	e, ok := c.pages[pid]
+	c.mu.RUnlock()
+	if !ok || e.rec != rec || e.comm != comm || !c.fresh(e.at) {
+		return pageEntry{}, false
+	}
+	return e, true
+}
+
+// putPage stores one rendered form of a result.
+func (c *scanCache) putPage(pid string, e pageEntry, format string, page []byte) {
+	if !c.enabled() || page == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cur, ok := c.recs[pid]; !ok || cur.rec != e.rec {
+		return // the record changed meanwhile
+	}
+	pages := map[string][]byte{format: page}
+	if old, ok := c.pages[pid]; ok && old.rec == e.rec && old.comm == e.comm {
+		for k, v := range old.pages {
+			if k != format {
+				pages[k] = v
+			}
+		}
+		e.at = old.at
+	}
+	e.pages = pages
+	if e.at.IsZero() {
+		e.at = time.Now()
+	}
+	if len(c.pages) >= c.maxPages {
+		dropEighth(c.pages, c.maxPages)
+	}
+	c.pages[pid] = e
 }
 
 func (c *scanCache) community(code string) (*ScanCommunity, bool) {
@@ -56,7 +173,7 @@ func (c *scanCache) community(code string) (*ScanCommunity, bool) {
 	c.mu.RLock()
 	e, ok := c.communities[code]
 	c.mu.RUnlock()
-	if !ok || e.gen != c.gen.Load() || time.Since(e.at) > cacheTTL {
+	if !ok || !c.fresh(e.at) {
 		return nil, false
 	}
 	return e.c, true
@@ -64,15 +181,18 @@ func (c *scanCache) community(code string) (*ScanCommunity, bool) {
 
 // putCommunity stores a community read at generation gen.
 func (c *scanCache) putCommunity(code string, gen uint64, sc *ScanCommunity) {
-	if !c.on.Load() || gen != c.gen.Load() {
+	if !c.on.Load() {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen.Load() {
+		return
+	}
 	if len(c.communities) >= communityMax {
 		dropEighth(c.communities, communityMax)
 	}
-	c.communities[code] = communityEntry{c: sc, gen: gen, at: time.Now()}
+	c.communities[code] = communityEntry{c: sc, at: time.Now()}
 }
 
 // dropEighth deletes an eighth of max entries, picked by map order
@@ -87,67 +207,67 @@ func dropEighth[V any](m map[string]V, max int) {
 	}
 }
 
-// generation returns the generation to tag a record read from now on.
-func (c *scanCache) generation() uint64 { return c.gen.Load() }
-
-func (c *scanCache) get(pid string) (cacheEntry, bool) {
-	if c.max <= 0 || !c.on.Load() {
-		return cacheEntry{}, false
-	}
-	c.mu.RLock()
-	e, ok := c.entries[pid]
-	c.mu.RUnlock()
-	if !ok || e.gen != c.gen.Load() || time.Since(e.at) > cacheTTL {
-		return cacheEntry{}, false
-	}
-	return e, true
-}
-
-// put stores a result read at generation gen (with one rendered page); a
-// change that arrived while it was being read makes it stale at once.
-func (c *scanCache) put(pid string, e cacheEntry, format string, page []byte) {
-	if c.max <= 0 || !c.on.Load() || e.gen != c.gen.Load() {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.entries[pid]; ok && old.gen == e.gen {
-		e.pages = old.pages
-	}
-	if page != nil {
-		pages := make(map[string][]byte, len(e.pages)+1)
-		for k, v := range e.pages {
-			pages[k] = v
-		}
-		pages[format] = page
-		e.pages = pages
-	}
-	if len(c.entries) >= c.max {
-		dropEighth(c.entries, c.max)
-	}
-	if e.at.IsZero() {
-		e.at = time.Now()
-	}
-	c.entries[pid] = e
-}
-
-func (c *scanCache) invalidate() {
+// changed applies one change notification's payload:
+// "plates:ID,ID,..." drops those plates; "communities" drops the
+// communities; anything else drops everything, which it reports.
+func (c *scanCache) changed(payload string) (all bool) {
 	c.gen.Add(1)
 	c.mu.Lock()
-	clear(c.entries)
-	clear(c.communities)
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	switch kind, ids, _ := strings.Cut(payload, ":"); kind {
+	case "plates":
+		for id := range strings.SplitSeq(ids, ",") {
+			delete(c.recs, id)
+			delete(c.pages, id)
+		}
+	case "communities":
+		clear(c.communities)
+	default:
+		clear(c.recs)
+		clear(c.pages)
+		clear(c.communities)
+		return true
+	}
+	return false
 }
+
+func (c *scanCache) invalidate() { c.changed("") }
+
+// dropAddress drops the plates of an address (the service's own write,
+// before the database's notification arrives).
+func (c *scanCache) dropAddress(code string) {
+	c.gen.Add(1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for pid, e := range c.recs {
+		if e.rec.AddressCode == code {
+			delete(c.recs, pid)
+			delete(c.pages, pid)
+		}
+	}
+}
+
+// preloadChunk is how many plates one preload query reads.
+const preloadChunk = 20_000
 
 // RunCache keeps the scan cache in step with the database: it listens for
 // change notifications through the store (reconnecting after a failure,
-// with the cache off meanwhile) until ctx ends. Errors go to onErr.
+// with the cache off meanwhile) until ctx ends; with Preload, once
+// listening it reads every plate record in the background. Errors go to
+// onErr.
 func (s *Service) RunCache(ctx context.Context, onErr func(error)) {
 	for ctx.Err() == nil {
-		err := s.store.ListenChanges(ctx, func() {
+		lctx, stop := context.WithCancel(ctx)
+		err := s.store.ListenChanges(lctx, func() {
 			s.cache.invalidate()
 			s.cache.on.Store(true)
-		}, s.cache.invalidate)
+			s.startPreload(lctx, onErr)
+		}, func(payload string) {
+			if s.cache.changed(payload) {
+				s.startPreload(lctx, onErr)
+			}
+		})
+		stop()
 		s.cache.on.Store(false)
 		s.cache.invalidate()
 		if ctx.Err() != nil {
@@ -161,7 +281,63 @@ func (s *Service) RunCache(ctx context.Context, onErr func(error)) {
 	}
 }
 
-// Invalidate drops every cached scan record; the service calls it after
-// its own writes so they show on the next scan even before the database's
-// notification arrives.
-func (s *Service) Invalidate() { s.cache.invalidate() }
+// startPreload starts a preload unless one is running, in which case that
+// one starts over when it ends.
+func (s *Service) startPreload(ctx context.Context, onErr func(error)) {
+	if !s.cfg.Preload {
+		return
+	}
+	s.again.Store(true)
+	if !s.loading.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.loading.Store(false)
+		for s.again.Swap(false) {
+			if err := s.preload(ctx); err != nil {
+				if ctx.Err() == nil {
+					onErr(err)
+				}
+				return
+			}
+		}
+	}()
+}
+
+// preload reads every plate record into the cache, a chunk at a time; a
+// chunk during which a change arrived is read again (three times at most;
+// the plates of a chunk left out are read when scanned).
+func (s *Service) preload(ctx context.Context) error {
+	after := int64(0)
+	start := time.Now()
+	n := 0
+	for tries := 0; ; {
+		gen := s.cache.generation()
+		recs, err := s.store.FindScanRecords(ctx, after, preloadChunk)
+		if err != nil {
+			return err
+		}
+		if len(recs) == 0 {
+			break
+		}
+		stored := s.cache.preload(recs, gen)
+		if !stored && tries < 3 {
+			tries++
+			continue
+		}
+		if stored {
+			n += len(recs)
+		}
+		tries = 0
+		after = recs[len(recs)-1].PlateID
+	}
+	s.preloaded.Store(int64(n))
+	s.preloadTook.Store(int64(time.Since(start)))
+	return nil
+}
+
+// Preloaded reports how many plate records the last preload read and how
+// long it took; zero until one has finished.
+func (s *Service) Preloaded() (int, time.Duration) {
+	return int(s.preloaded.Load()), time.Duration(s.preloadTook.Load())
+}

@@ -2,6 +2,7 @@ package doorplate_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +19,7 @@ type fakeStore struct {
 	finds   atomic.Int32
 	comms   atomic.Int32
 	mu      sync.Mutex
-	changed func()
+	changed func(string)
 	ready   chan struct{}
 	counts  map[doorplate.ScanKey]int64
 }
@@ -44,7 +45,7 @@ func (f *fakeStore) FindScanCommunity(_ context.Context, code string) (doorplate
 		}}, nil
 }
 
-func (f *fakeStore) ListenChanges(ctx context.Context, ready, changed func()) error {
+func (f *fakeStore) ListenChanges(ctx context.Context, ready func(), changed func(string)) error {
 	f.mu.Lock()
 	f.changed = changed
 	f.mu.Unlock()
@@ -98,12 +99,21 @@ func TestScanCacheFollowsNotifications(t *testing.T) {
 	if n, c := st.finds.Load(), st.comms.Load(); n != 2 || c != 1 {
 		t.Errorf("store reads after a second plate: %d plates, %d communities; want 2 and 1", n, c)
 	}
-	st.mu.Lock()
-	st.changed()
-	st.mu.Unlock()
+	notify := func(payload string) {
+		st.mu.Lock()
+		st.changed(payload)
+		st.mu.Unlock()
+	}
+	notify("communities")
 	_, _, _ = svc.ScanRendered(ctx, code, "html", render)
+	if n, c := st.finds.Load(), st.comms.Load(); n != 2 || c != 2 {
+		t.Errorf("store reads after a community change: %d plates, %d communities; want 2 and 2", n, c)
+	}
+	notify("plates:zzzzzzzzzzzz,0123456789ab")
+	_, _, _ = svc.ScanRendered(ctx, code, "html", render)
+	_, _, _ = svc.ScanRendered(ctx, other, "html", render)
 	if n, c := st.finds.Load(), st.comms.Load(); n != 3 || c != 2 {
-		t.Errorf("store reads after a change notification: %d plates, %d communities; want 3 and 2", n, c)
+		t.Errorf("store reads after a change to one plate: %d plates, %d communities; want 3 and 2 (only that plate read again)", n, c)
 	}
 	if res, _ := svc.Scan(ctx, strings.Replace(code, "k1.", "k1.x", 1)); res.State != doorplate.ScanForged {
 		t.Errorf("tampered code = %s, want forged", res.State)
@@ -118,7 +128,51 @@ func TestScanCacheFollowsNotifications(t *testing.T) {
 		}
 		total += n
 	}
-	if total != 5 {
-		t.Errorf("scans counted = %d, want 5 (cached ones too; forged ones not)", total)
+	if total != 7 {
+		t.Errorf("scans counted = %d, want 7 (cached ones too; forged ones not)", total)
+	}
+}
+
+// recordsStore serves n plate records for the preload and counts single reads.
+type recordsStore struct {
+	fakeStore
+	n int
+}
+
+func (f *recordsStore) FindScanRecords(_ context.Context, after int64, limit int) ([]doorplate.ScanRecord, error) {
+	var out []doorplate.ScanRecord
+	for id := after + 1; id <= int64(f.n) && len(out) < limit; id++ {
+		out = append(out, doorplate.ScanRecord{PublicID: fmt.Sprintf("%012d", id), PlateID: id, PlateStatus: doorplate.PlateActive,
+			KeyID: "k1", FullText: fmt.Sprintf("样例路%d号", id), Position: orb.Point{120.58, 30.0}, DivisionCode: "330602001001"})
+	}
+	return out, nil
+}
+
+func TestScanCachePreloadsEveryPlate(t *testing.T) {
+	st := &recordsStore{fakeStore: fakeStore{ready: make(chan struct{})}, n: 45_000}
+	keys := mustKeys(t, "k1:"+strings.Repeat("QUJD", 11))
+	svc, err := doorplate.NewService(st, doorplate.Config{PublicURL: "https://dm.example", Keys: keys, Preload: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go svc.RunCache(ctx, func(err error) { t.Errorf("cache: %v", err) })
+	deadline := time.Now().Add(10 * time.Second)
+	for n, _ := svc.Preloaded(); n != st.n; n, _ = svc.Preloaded() {
+		if time.Now().After(deadline) {
+			t.Fatalf("preloaded %d plates, want %d", n, st.n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, id := range []int{1, 20_000, 20_001, 45_000} {
+		code, _ := keys.Sign(fmt.Sprintf("%012d", id), "k1")
+		res, err := svc.Scan(ctx, code)
+		if err != nil || res.State != doorplate.ScanOK || res.View.FullText != fmt.Sprintf("样例路%d号", id) {
+			t.Fatalf("scan of plate %d = %+v %v", id, res, err)
+		}
+	}
+	if n := st.finds.Load(); n != 0 {
+		t.Errorf("single-plate reads after the preload = %d, want 0", n)
 	}
 }

@@ -38,7 +38,7 @@ func (s *Service) CreateGrid(ctx context.Context, g Grid) (Grid, error) {
 	if err := s.authorize(ctx, diming.RoleCommunityAdmin, g.CommunityCode); err != nil {
 		return Grid{}, err
 	}
-	defer s.Invalidate()
+	defer s.cache.changed("communities")
 	return s.store.CreateGrid(ctx, g)
 }
 
@@ -57,7 +57,7 @@ func (s *Service) UpdateGrid(ctx context.Context, id int64, u GridUpdate) (Grid,
 			return Grid{}, diming.E("doorplate.UpdateGrid", diming.Invalid, map[string]string{"phone_kind": "work or personal"})
 		}
 	}
-	defer s.Invalidate()
+	defer s.cache.changed("communities")
 	return s.store.UpdateGrid(ctx, id, u)
 }
 
@@ -79,7 +79,7 @@ func (s *Service) PutCommunityInfo(ctx context.Context, ci CommunityInfo) (Commu
 	if err := s.authorize(ctx, diming.RoleCommunityAdmin, ci.CommunityCode); err != nil {
 		return CommunityInfo{}, err
 	}
-	defer s.Invalidate()
+	defer s.cache.changed("communities")
 	return s.store.PutCommunityInfo(ctx, ci)
 }
 

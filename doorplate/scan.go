@@ -16,6 +16,7 @@ import (
 // address and street, read in one query. What the page shows of the
 // community comes from ScanCommunity, read once per community.
 type ScanRecord struct {
+	PublicID      string
 	PlateID       int64
 	PlateStatus   string
 	KeyID         string
@@ -117,26 +118,20 @@ func (s *Service) Scan(ctx context.Context, code string) (ScanResult, error) {
 }
 
 // ScanRendered is Scan for the web layer: render turns the result into a
-// page of the given format, and the page is cached with the result, so a
-// repeated scan costs neither a query nor a rendering. Every scan of a
-// real plate is counted, cached or not.
+// page of the given format. Plate records, communities and recent pages
+// are cached (see scanCache), so a scan usually costs no query, and a
+// repeated one no rendering either. Every scan of a real plate is
+// counted, cached or not.
 func (s *Service) ScanRendered(ctx context.Context, code, format string, render func(ScanResult) ([]byte, error)) (ScanResult, []byte, error) {
 	pid, _, err := s.keys.Verify(code)
 	if err != nil {
 		res := ScanResult{State: ScanForged, Message: "无法验证此二维码：它不是本系统签发的门牌码，或已被篡改。请以门牌上的文字地址为准，并可向社区或民政部门反映。"}
 		return s.render(res, render)
 	}
-	e, hit := s.cache.get(pid)
-	if hit {
-		if e.res.State != ScanUnknown {
-			s.counter.add(e.plate)
-		}
-		if page, ok := e.pages[format]; ok && render != nil {
-			return e.res, page, nil
-		}
-	} else {
-		e = cacheEntry{gen: s.cache.generation()}
-		rec, err := s.store.FindScan(ctx, pid)
+	rec, ok := s.cache.record(pid)
+	if !ok {
+		gen := s.cache.generation()
+		r, err := s.store.FindScan(ctx, pid)
 		switch {
 		case diming.KindOf(err) == diming.NotFound:
 			res := ScanResult{State: ScanUnknown, Message: "没有找到这块门牌。它可能尚未启用；请以门牌上的文字地址为准。"}
@@ -144,15 +139,24 @@ func (s *Service) ScanRendered(ctx context.Context, code, format string, render 
 		case err != nil:
 			return ScanResult{}, nil, err
 		}
-		s.counter.add(rec.PlateID)
-		e.plate = rec.PlateID
-		if e.res, err = s.result(ctx, rec); err != nil {
+		rec = &r
+		s.cache.putRecord(pid, rec, gen)
+	}
+	s.counter.add(rec.PlateID)
+	var comm *ScanCommunity
+	if rec.PlateStatus == PlateActive {
+		if comm, err = s.community(ctx, rec.DivisionCode); err != nil {
 			return ScanResult{}, nil, err
 		}
 	}
-	res, page, err := s.render(e.res, render)
+	if e, ok := s.cache.page(pid, rec, comm); ok {
+		if page, ok := e.pages[format]; ok && render != nil {
+			return e.res, page, nil
+		}
+	}
+	res, page, err := s.render(s.result(rec, comm), render)
 	if err == nil {
-		s.cache.put(pid, e, format, page)
+		s.cache.putPage(pid, pageEntry{rec: rec, comm: comm, res: res}, format, page)
 	}
 	return res, page, err
 }
@@ -165,21 +169,17 @@ func (s *Service) render(res ScanResult, render func(ScanResult) ([]byte, error)
 	return res, page, err
 }
 
-func (s *Service) result(ctx context.Context, rec ScanRecord) (ScanResult, error) {
+func (s *Service) result(rec *ScanRecord, comm *ScanCommunity) ScanResult {
 	switch rec.PlateStatus {
 	case PlateRevoked:
-		return ScanResult{State: ScanRevoked, Message: "这块门牌已注销，不再代表任何地址。"}, nil
+		return ScanResult{State: ScanRevoked, Message: "这块门牌已注销，不再代表任何地址。"}
 	case PlateReplaced:
 		res := ScanResult{State: ScanReplaced, Message: "这块门牌已被新门牌替换。"}
 		res.ReplacedByURL = s.cfg.PublicURL + "/d/" + s.sign(rec.ReplacedByID, rec.ReplacedByKey)
-		return res, nil
+		return res
 	}
-	c, err := s.community(ctx, rec.DivisionCode)
-	if err != nil {
-		return ScanResult{}, err
-	}
-	v := s.view(rec, c)
-	return ScanResult{State: ScanOK, View: &v}, nil
+	v := s.view(rec, comm)
+	return ScanResult{State: ScanOK, View: &v}
 }
 
 // community returns the community's scan data, from the cache while the
@@ -197,7 +197,7 @@ func (s *Service) community(ctx context.Context, code string) (*ScanCommunity, e
 	return &c, nil
 }
 
-func (s *Service) view(r ScanRecord, c *ScanCommunity) ScanView {
+func (s *Service) view(r *ScanRecord, c *ScanCommunity) ScanView {
 	p := s.cfg.PhonePolicy
 	ci := c.Info
 	v := ScanView{AddressCode: r.AddressCode, FullText: r.FullText, Pinyin: r.Pinyin, Lifecycle: r.Lifecycle, Position: r.Position,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/diming/diming"
 )
@@ -26,6 +27,9 @@ type Store interface {
 	RevokePlate(ctx context.Context, publicID, reason string) (Plate, error)
 	ReplacePlate(ctx context.Context, publicID, reason string, next NewPlate) (Plate, error)
 	FindScan(ctx context.Context, publicID string) (ScanRecord, error)
+	// FindScanRecords returns up to limit scan records of plates with ids
+	// above afterID, in id order (the cache's preload).
+	FindScanRecords(ctx context.Context, afterID int64, limit int) ([]ScanRecord, error)
 	// FindScanCommunity returns what scans show of a community; NotFound
 	// when the code is not a division.
 	FindScanCommunity(ctx context.Context, code string) (ScanCommunity, error)
@@ -38,8 +42,9 @@ type Store interface {
 	PutCommunityInfo(ctx context.Context, ci CommunityInfo) (CommunityInfo, error)
 	FindCommunityInfo(ctx context.Context, code string) (CommunityInfo, error)
 	// ListenChanges blocks until ctx ends or the connection fails, calling
-	// ready once it listens and changed on every change notification.
-	ListenChanges(ctx context.Context, ready, changed func()) error
+	// ready once it listens and changed with every change notification's
+	// payload ("plates:ID,...", "communities").
+	ListenChanges(ctx context.Context, ready func(), changed func(payload string)) error
 }
 
 // Config is the service's deployment settings.
@@ -47,10 +52,14 @@ type Config struct {
 	PublicURL   string      // scan URLs are PublicURL + "/d/" + code
 	Keys        Keys        // signing key ring; Keys[0] signs
 	PhonePolicy PhonePolicy // how personal numbers show; default mask
-	// CacheEntries bounds the scan cache of plates (default 20,000, a
-	// few KB each; negative turns it off; communities are cached apart
-	// from it). Both caches work only while RunCache runs.
+	// CacheEntries bounds the cache of plate records (default 20,000;
+	// negative turns the plate and page caches off). Communities are
+	// cached apart from it. The caches work only while RunCache runs.
 	CacheEntries int
+	// Preload reads every plate record into the cache when RunCache
+	// starts listening (about 0.5 KB a plate), so scans of any plate cost
+	// no query; CacheEntries then does not bound the records.
+	Preload bool
 }
 
 // Service holds the doorplate rules: numbering, issuance, revocation,
@@ -61,6 +70,11 @@ type Service struct {
 	keys    Keys
 	counter *counter
 	cache   *scanCache
+
+	loading     atomic.Bool // a preload runs
+	again       atomic.Bool // a preload is wanted
+	preloaded   atomic.Int64
+	preloadTook atomic.Int64
 }
 
 // NewService returns a service. It returns Invalid when the config has no
@@ -76,7 +90,12 @@ func NewService(store Store, cfg Config) (*Service, error) {
 		return nil, diming.E("doorplate.NewService", diming.Invalid, "phone policy must be mask, hide or full")
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	if cfg.CacheEntries == 0 {
+	switch {
+	case cfg.CacheEntries < 0:
+		cfg.CacheEntries, cfg.Preload = -1, false
+	case cfg.Preload:
+		cfg.CacheEntries = 0
+	case cfg.CacheEntries == 0:
 		cfg.CacheEntries = 20_000
 	}
 	return &Service{store: store, cfg: cfg, keys: cfg.Keys, counter: newCounter(), cache: newScanCache(cfg.CacheEntries)}, nil
@@ -176,7 +195,7 @@ func (s *Service) SetAddressLifecycle(ctx context.Context, id int64, lifecycle s
 	if err := s.authorize(ctx, issuerRole, a.DivisionCode); err != nil {
 		return Address{}, err
 	}
-	defer s.Invalidate()
+	defer s.cache.dropAddress(a.Code)
 	return s.store.SetAddressLifecycle(ctx, id, lifecycle, version)
 }
 
@@ -298,7 +317,7 @@ func (s *Service) RevokePlate(ctx context.Context, publicID, reason string) (Pla
 	if _, err := s.FindPlate(ctx, publicID); err != nil {
 		return Plate{}, err
 	}
-	defer s.Invalidate()
+	defer s.cache.changed("plates:" + publicID)
 	p, err := s.store.RevokePlate(ctx, publicID, reason)
 	return s.withURL(p), err
 }
@@ -310,7 +329,7 @@ func (s *Service) ReplacePlate(ctx context.Context, publicID, reason string) (Pl
 	if err != nil {
 		return Plate{}, err
 	}
-	defer s.Invalidate()
+	defer s.cache.changed("plates:" + publicID)
 	p, err := s.store.ReplacePlate(ctx, publicID, reason, s.newPlate(old.AddressID, old.Batch))
 	return s.withURL(p), err
 }

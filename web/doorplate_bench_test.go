@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -28,9 +30,10 @@ import (
 // with ≥1,000,000 generated plates laid inside the real county polygons
 // of 绍兴市 (DataV, converted from GCJ-02 to CGCS2000 on load).
 // Targets: scan_vs_trivial ≥ 0.5, scan_p99_ms < 20. Three scan loads run:
-// uniform over every active plate (the plate cache holds 2% of them, so
-// nearly every scan reads the database), the same with the plate cache
-// off, and a 1,000-plate hot set served from the cache.
+// uniform over every active plate with the service preloading every
+// plate record (the default; pages are rendered per scan except for the
+// 20,000 most recent), the same with the plate cache off (a database read
+// per scan), and a 1,000-plate hot set served from the page cache.
 func BenchmarkScanPage(b *testing.B) {
 	db := dbtest.Open(b)
 	ctx := context.Background()
@@ -58,13 +61,23 @@ func BenchmarkScanPage(b *testing.B) {
 	}
 	base := "http://" + ln.Addr().String()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, _ := doorplate.NewService(db, doorplate.Config{PublicURL: base, Keys: keys})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	svc, _ := doorplate.NewService(db, doorplate.Config{PublicURL: base, Keys: keys, Preload: true})
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go svc.RunCache(cctx, func(err error) { b.Logf("cache listener: %v", err) })
+	for n, _ := svc.Preloaded(); n < res.Plates; n, _ = svc.Preloaded() {
+		time.Sleep(50 * time.Millisecond)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	nPre, tPre := svc.Preloaded()
+	b.Logf("preloaded %d plate records in %v, heap +%.0f MB", nPre, tPre.Round(time.Millisecond), float64(after.HeapAlloc-before.HeapAlloc)/1e6)
 	h := web.NewServer(logger, web.Config{PublicURL: base}, web.Deps{Accounts: db, Health: db, Doorplate: svc})
-	// The same scan page without the cache, to show what the database
-	// alone sustains on this machine.
+	// The same scan page without the plate cache (communities still
+	// cached), to show what a database read per scan sustains here.
 	coldSvc, _ := doorplate.NewService(db, doorplate.Config{PublicURL: base, Keys: keys, CacheEntries: -1})
 	go coldSvc.RunCache(cctx, func(err error) { b.Logf("cache listener: %v", err) })
 	cold := web.NewServer(logger, web.Config{PublicURL: base}, web.Deps{Accounts: db, Health: db, Doorplate: coldSvc})
@@ -94,7 +107,17 @@ func BenchmarkScanPage(b *testing.B) {
 		triv := load(clients, dur, func(*rand.Rand) string { return base + "/healthz" })
 		bareR := load(clients, dur, func(*rand.Rand) string { return base + "/bare" })
 		coldR := load(clients, dur, func(r *rand.Rand) string { return strings.Replace(urls[r.IntN(len(urls))], "/d/", "/cold/d/", 1) })
+		// DIMING_SCAN_CPUPROFILE=FILE profiles the server and clients
+		// during this load only.
+		if f := os.Getenv("DIMING_SCAN_CPUPROFILE"); f != "" {
+			out, err := os.Create(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = pprof.StartCPUProfile(out)
+		}
 		scan := load(clients, dur, func(r *rand.Rand) string { return urls[r.IntN(len(urls))] })
+		pprof.StopCPUProfile()
 		// A hot set that fits the cache: plates scanned again and again.
 		hot := urls[:1000]
 		for _, u := range hot {
@@ -109,6 +132,8 @@ func BenchmarkScanPage(b *testing.B) {
 		b.ReportMetric(scan.rps/bareR.rps, "scan_vs_bare_nethttp")
 		b.ReportMetric(float64(res.Plates), "plates")
 		b.ReportMetric(float64(len(urls)), "plates_scanned_uniformly")
+		b.ReportMetric(tPre.Seconds(), "preload_s")
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(nPre), "preload_B/plate")
 		b.ReportMetric(hotR.rps, "scan_hot_req/s")
 		b.ReportMetric(hotR.p99.Seconds()*1000, "scan_hot_p99_ms")
 		b.ReportMetric(hotR.rps/triv.rps, "scan_hot_vs_trivial")

@@ -3,7 +3,8 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"html/template"
+	"fmt"
+	"html"
 	"net/http"
 	"strings"
 
@@ -26,8 +27,9 @@ var scanStatus = map[string]int{
 func handleScan(s *doorplate.Service) echo.HandlerFunc {
 	renderHTML := func(res doorplate.ScanResult) ([]byte, error) {
 		var b bytes.Buffer
-		err := scanPage.Execute(&b, res)
-		return b.Bytes(), err
+		b.Grow(4096)
+		writeScanPage(&b, res)
+		return b.Bytes(), nil
 	}
 	renderJSON := func(res doorplate.ScanResult) ([]byte, error) { return json.Marshal(toScanDTO(res)) }
 	return func(c echo.Context) error {
@@ -132,35 +134,139 @@ func toScanDTO(r doorplate.ScanResult) scanDTO {
 	return out
 }
 
-var scanPage = template.Must(template.New("scan").Parse(`<!doctype html>
+// writeScanPage renders the scan page. It is written out by hand rather
+// than with html/template because it is the one page rendered on every
+// scan of a million plates, and the template's reflection cost more than
+// everything else a scan does. Every value from the database goes
+// through esc (text and double-quoted attributes); URLs are built by the
+// service from fixed https prefixes and escaped query values, and tel:
+// targets are digits only.
+func writeScanPage(b *bytes.Buffer, res doorplate.ScanResult) {
+	w := b.WriteString
+	e := func(s string) { w(html.EscapeString(s)) }
+	w(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{with .View}}{{.FullText}}{{else}}门牌{{end}} · 数字门牌</title>
+<title>`)
+	if v := res.View; v != nil {
+		e(v.FullText)
+	} else {
+		w("门牌")
+	}
+	w(` · 数字门牌</title>
 <style>body{font:16px/1.5 sans-serif;margin:0 auto;max-width:30em;padding:.5em 1em;color:#222}h1{font-size:1.25em;margin:.4em 0}
 .py{color:#555;margin:0 0 .6em}section{border-top:1px solid #ddd;padding:.4em 0}h2{font-size:1em;margin:.2em 0;color:#1a4d8f}
 a{color:#1a4d8f}.nav a{display:inline-block;margin:.2em .6em .2em 0;padding:.3em .6em;border:1px solid #1a4d8f;border-radius:4px;text-decoration:none}
 .warn{background:#fff3cd;padding:.6em;border-radius:4px}small{color:#666}svg{max-width:100%;height:auto;background:#f4f1ea}</style></head>
-<body>
-{{- if .View}}{{with .View}}
-<h1>{{.FullText}}</h1>
-<p class="py">{{.Pinyin}}</p>
-{{if ne .Lifecycle "current"}}<p class="warn">此地址状态：{{.Lifecycle}}</p>{{end}}
-<section><h2>所在社区</h2><p>{{.Community.Name}}{{with .Community.Office}}<br>{{.}}{{end}}{{with .Community.OfficeAddress}}<br>地址：{{.}}{{end}}{{with .Community.OfficeHours}}<br>办公时间：{{.}}{{end}}
-{{with .Community.ServicePhone}}{{if .Display}}<br>服务电话：{{template "phone" .}}{{end}}{{end}}</p></section>
-{{with .Grid}}<section><h2>网格员</h2><p>{{.Name}}（{{.Role}}{{with .Unit}}，{{.}}{{end}}）{{if .Phone.Display}}<br>电话：{{template "phone" .Phone}}{{end}}</p></section>{{end}}
-{{with .Police}}<section><h2>社区警务</h2><p>{{.Name}}（{{.Role}}{{with .Unit}}，{{.}}{{end}}）{{if .Phone.Display}}<br>电话：{{template "phone" .Phone}}{{end}}</p></section>{{end}}
-<section><h2>位置</h2>
+<body>`)
+	if v := res.View; v != nil {
+		w("\n<h1>")
+		e(v.FullText)
+		w("</h1>\n<p class=\"py\">")
+		e(v.Pinyin)
+		w("</p>\n")
+		if v.Lifecycle != doorplate.LifecycleCurrent {
+			w(`<p class="warn">此地址状态：`)
+			e(v.Lifecycle)
+			w("</p>\n")
+		}
+		c := v.Community
+		w("<section><h2>所在社区</h2><p>")
+		e(c.Name)
+		for _, f := range [][2]string{{"", c.Office}, {"地址：", c.OfficeAddress}, {"办公时间：", c.OfficeHours}} {
+			if f[1] != "" {
+				w("<br>" + f[0])
+				e(f[1])
+			}
+		}
+		if c.ServicePhone.Display != "" {
+			w("<br>服务电话：")
+			writePhone(b, c.ServicePhone)
+		}
+		w("</p></section>\n")
+		for _, p := range []struct {
+			title string
+			c     *doorplate.ContactView
+		}{{"网格员", v.Grid}, {"社区警务", v.Police}} {
+			if p.c == nil {
+				continue
+			}
+			w("<section><h2>" + p.title + "</h2><p>")
+			e(p.c.Name)
+			w("（")
+			e(p.c.Role)
+			if p.c.Unit != "" {
+				w("，")
+				e(p.c.Unit)
+			}
+			w("）")
+			if p.c.Phone.Display != "" {
+				w("<br>电话：")
+				writePhone(b, p.c.Phone)
+			}
+			w("</p></section>\n")
+		}
+		w(`<section><h2>位置</h2>
 <svg xmlns="http://www.w3.org/2000/svg" width="280" height="160" viewBox="0 0 280 160" role="img" aria-label="位置示意图">
-{{with .Map.Grid}}<path d="{{.}}" fill="#1a4d8f22" stroke="#1a4d8f" stroke-width="1" stroke-dasharray="4 3"/>{{end}}
-{{with .Map.Street}}<path d="{{.}}" fill="none" stroke="#fff" stroke-width="9" stroke-linecap="round"/><path d="{{.}}" fill="none" stroke="#c9b98f" stroke-width="7" stroke-linecap="round"/>{{end}}
-<circle cx="{{.Map.X}}" cy="{{.Map.Y}}" r="7" fill="#d33" stroke="#fff" stroke-width="2"/>
-<text x="6" y="154" font-size="10" fill="#666">示意图，约 400 米宽，非正式地图</text></svg>
-<p class="nav">{{range .Nav}}<a href="{{.URL}}" rel="noopener">{{.App}}导航</a>{{end}}</p>
-<small>地址编码 {{.AddressCode}} · CGCS2000 {{printf "%.6f" (index .Position 0)}}, {{printf "%.6f" (index .Position 1)}}</small></section>
-{{end}}{{else}}
-<h1>{{if eq .State "forged"}}无法验证的二维码{{else if eq .State "revoked"}}门牌已注销{{else if eq .State "replaced"}}门牌已更换{{else}}未找到门牌{{end}}</h1>
-<p class="warn">{{.Message}}</p>
-{{with .ReplacedByURL}}<p><a href="{{.}}">查看新门牌的地址信息</a></p>{{end}}
-{{end}}
+`)
+		if v.Map.Grid != "" {
+			w(`<path d="`)
+			e(v.Map.Grid)
+			w(`" fill="#1a4d8f22" stroke="#1a4d8f" stroke-width="1" stroke-dasharray="4 3"/>`)
+		}
+		if v.Map.Street != "" {
+			for _, style := range []string{`#fff" stroke-width="9`, `#c9b98f" stroke-width="7`} {
+				w(`<path d="`)
+				e(v.Map.Street)
+				w(`" fill="none" stroke="` + style + `" stroke-linecap="round"/>`)
+			}
+		}
+		fmt.Fprintf(b, "\n<circle cx=\"%g\" cy=\"%g\" r=\"7\" fill=\"#d33\" stroke=\"#fff\" stroke-width=\"2\"/>\n", v.Map.X, v.Map.Y)
+		w(`<text x="6" y="154" font-size="10" fill="#666">示意图，约 400 米宽，非正式地图</text></svg>
+<p class="nav">`)
+		for _, n := range v.Nav {
+			w(`<a href="`)
+			e(n.URL)
+			w(`" rel="noopener">`)
+			e(n.App)
+			w("导航</a>")
+		}
+		w("</p>\n<small>地址编码 ")
+		e(v.AddressCode)
+		fmt.Fprintf(b, " · CGCS2000 %.6f, %.6f</small></section>\n", v.Position[0], v.Position[1])
+	} else {
+		title, ok := scanTitles[res.State]
+		if !ok {
+			title = "未找到门牌"
+		}
+		w("\n<h1>" + title + "</h1>\n<p class=\"warn\">")
+		e(res.Message)
+		w("</p>\n")
+		if res.ReplacedByURL != "" {
+			w(`<p><a href="`)
+			e(res.ReplacedByURL)
+			w(`">查看新门牌的地址信息</a></p>` + "\n")
+		}
+	}
+	w(`
 <p><small>数字门牌 · 本页不收集、不显示任何住户信息。</small></p>
 </body></html>
-{{define "phone"}}{{if .Dial}}<a href="tel:{{.Dial}}">{{.Display}}</a>{{else}}{{.Display}}{{if .Masked}} <small>（号码已隐藏部分）</small>{{end}}{{end}}{{end}}`))
+`)
+}
+
+var scanTitles = map[string]string{doorplate.ScanForged: "无法验证的二维码", doorplate.ScanRevoked: "门牌已注销",
+	doorplate.ScanReplaced: "门牌已更换"}
+
+// writePhone writes a number as a tel: link when it can be dialled (only
+// digits, + and - reach the href), else as text.
+func writePhone(b *bytes.Buffer, p doorplate.Phone) {
+	if p.Dial != "" && strings.Trim(p.Dial, "0123456789+-") == "" {
+		b.WriteString(`<a href="tel:` + p.Dial + `">`)
+		b.WriteString(html.EscapeString(p.Display))
+		b.WriteString("</a>")
+		return
+	}
+	b.WriteString(html.EscapeString(p.Display))
+	if p.Masked {
+		b.WriteString(" <small>（号码已隐藏部分）</small>")
+	}
+}

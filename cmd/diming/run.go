@@ -47,6 +47,7 @@ type Config struct {
 	// (env only, it is a secret); the first key signs new plates.
 	PlateKeys   string // DIMING_PLATE_KEYS
 	PhonePolicy string // DIMING_PHONE_POLICY: mask, hide or full
+	ScanPreload bool   // DIMING_SCAN_PRELOAD: hold every plate's scan record in memory
 }
 
 // Validate reports configuration mistakes before anything starts.
@@ -99,6 +100,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.BoolVar(&c.PGFast, "pg-fast", envBool("DIMING_PG_FAST", false), "run the private cluster without fsync; tests only (DIMING_PG_FAST)")
 	fs.StringVar(&c.PGDatabase, "pg-database", env("DIMING_PG_DATABASE", "diming"), "database name on the private cluster (DIMING_PG_DATABASE)")
 	fs.StringVar(&c.PhonePolicy, "phone-policy", env("DIMING_PHONE_POLICY", "mask"), "how scan pages show personal phone numbers: mask, hide or full (DIMING_PHONE_POLICY)")
+	fs.BoolVar(&c.ScanPreload, "scan-preload", envBool("DIMING_SCAN_PRELOAD", true),
+		"hold every plate's scan record in memory (about 0.5 KB a plate) so no scan waits for the database; false keeps the 20,000 most recent (DIMING_SCAN_PRELOAD)")
 	c.PlateKeys = getenv("DIMING_PLATE_KEYS")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err

@@ -130,7 +130,8 @@ func doorplateService(db *data.DB, cfg Config, logger *slog.Logger) (*doorplate.
 	if err != nil {
 		return nil, err
 	}
-	return doorplate.NewService(db, doorplate.Config{PublicURL: cfg.PublicURL, Keys: ring, PhonePolicy: doorplate.PhonePolicy(cfg.PhonePolicy)})
+	return doorplate.NewService(db, doorplate.Config{PublicURL: cfg.PublicURL, Keys: ring, PhonePolicy: doorplate.PhonePolicy(cfg.PhonePolicy),
+		Preload: cfg.ScanPreload})
 }
 
 // devPlateKeys reads the development key ring at path, creating it with
