@@ -94,18 +94,29 @@ func transformLon(x, y float64) float64 {
 	return r
 }
 
-// ToCGCS2000 converts a geometry read in crs to CGCS2000 in place.
-// WGS-84 and CGCS2000 agree to well under a metre, below the precision of
-// any source we import, so only GCJ-02 moves.
-func ToCGCS2000(g orb.MultiPolygon, crs CRS) {
+// ToCGCS2000 converts a polygon or line geometry read in crs to CGCS2000
+// in place. WGS-84 and CGCS2000 agree to well under a metre, below the
+// precision of any source we import, so only GCJ-02 moves.
+func ToCGCS2000(g orb.Geometry, crs CRS) {
 	if crs != GCJ02 {
 		return
 	}
-	for _, poly := range g {
-		for _, ring := range poly {
-			for i, p := range ring {
-				ring[i] = GCJ02ToWGS84(p)
+	switch g := g.(type) {
+	case orb.MultiPolygon:
+		for _, poly := range g {
+			for _, ring := range poly {
+				toWGS84(ring)
 			}
 		}
+	case orb.MultiLineString:
+		for _, ls := range g {
+			toWGS84(ls)
+		}
+	}
+}
+
+func toWGS84(ps []orb.Point) {
+	for i, p := range ps {
+		ps[i] = GCJ02ToWGS84(p)
 	}
 }

@@ -24,6 +24,7 @@ type Store interface {
 	RetireDivision(ctx context.Context, code string, on time.Time, successors []string, version int) (Division, error)
 
 	DeriveLines(ctx context.Context, opt DeriveOptions) (DeriveReport, error)
+	ImportLines(ctx context.Context, rows iter.Seq2[LineRow, error], maxDistM float64, rep *ImportReport) error
 	FindLine(ctx context.Context, id int64) (Line, error)
 	FindLines(ctx context.Context, f LineFilter) ([]Line, error)
 	CreateMarker(ctx context.Context, l Line, m NewMarker) (Marker, error)

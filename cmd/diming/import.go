@@ -31,14 +31,14 @@ func importCommand(ctx context.Context, cfg Config, logger *slog.Logger, args []
 	return fmt.Errorf("unknown import kind %q; kinds: %s", args[0], importKinds)
 }
 
-const importKinds = "nbs DIR|FILE..., mca-history result.csv, polygons -crs gcj02|wgs84|cgcs2000 FILE..., lines -level N [-within CODE] [-tolerance M], places-from-divisions [PREFIX], heritage FILE.csv"
+const importKinds = "nbs DIR|FILE..., mca-history result.csv, polygons -crs gcj02|wgs84|cgcs2000 FILE..., lines -crs gcj02|wgs84|cgcs2000 FILE... (import) or lines -level N [-within CODE] [-tolerance M] (derive), places-from-divisions [PREFIX], heritage FILE.csv"
 
 // importBoundaries runs the division importers and the line derivation,
 // with a progress bar on a terminal and the report at the end.
 func importBoundaries(ctx context.Context, cfg Config, logger *slog.Logger, kind string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import "+kind, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	crsName := fs.String("crs", "", "coordinate system of the polygons: gcj02 (DataV), wgs84 or cgcs2000")
+	crsName := fs.String("crs", "", "coordinate system of the polygon or line files: gcj02 (DataV), wgs84 or cgcs2000 (our exports)")
 	level := fs.Int("level", 3, "lines: division level whose neighbours get lines (1–5)")
 	within := fs.String("within", "", "lines: only pairs with a side inside this division code")
 	tol := fs.Float64("tolerance", boundaries.DefaultToleranceM, "lines: shared-edge tolerance in metres")
@@ -47,6 +47,10 @@ func importBoundaries(ctx context.Context, cfg Config, logger *slog.Logger, kind
 	}
 	if kind != "lines" && fs.NArg() == 0 {
 		return fmt.Errorf("usage: diming import %s FILE [FILE ...]", kind)
+	}
+	crs, err := importCRS(kind, fs, *crsName)
+	if err != nil {
+		return err
 	}
 	db, err := openDB(ctx, cfg, logger)
 	if err != nil {
@@ -62,25 +66,12 @@ func importBoundaries(ctx context.Context, cfg Config, logger *slog.Logger, kind
 	case "mca-history":
 		rep, err = svc.ImportMCAHistory(ctx, fs.Args(), bar.update)
 	case "polygons":
-		crs, ok := boundaries.ParseCRS(*crsName)
-		if !ok {
-			return fmt.Errorf("-crs must be gcj02, wgs84 or cgcs2000 (DataV files are gcj02)")
-		}
 		rep, err = svc.ImportPolygons(ctx, fs.Args(), crs, bar.update)
 	case "lines":
-		sys := diming.WithUser(ctx, &diming.User{Username: "system", Roles: []diming.Role{diming.RoleAdmin}})
-		start := time.Now()
-		dr, err := svc.DeriveLines(sys, boundaries.DeriveOptions{Level: boundaries.Level(*level), Within: *within, ToleranceM: *tol})
-		var de *diming.Error
-		if errors.As(err, &de) && len(de.Fields) > 0 {
-			return fmt.Errorf("%s: %v", de.Msg, de.Fields)
+		if fs.NArg() == 0 {
+			return deriveLines(ctx, svc, boundaries.DeriveOptions{Level: boundaries.Level(*level), Within: *within, ToleranceM: *tol}, stdout)
 		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "lines: %d neighbouring pairs, %d created, %d updated, %d surveyed or imported left alone, in %s\n",
-			dr.Pairs, dr.Created, dr.Updated, dr.Unchanged, time.Since(start).Round(time.Millisecond))
-		return nil
+		rep, err = svc.ImportLines(ctx, fs.Args(), crs, bar.update)
 	}
 	bar.done()
 	if rep != nil {
@@ -89,6 +80,54 @@ func importBoundaries(ctx context.Context, cfg Config, logger *slog.Logger, kind
 	if err != nil {
 		return fmt.Errorf("import %s failed; nothing was written: %w", kind, err)
 	}
+	return nil
+}
+
+// importCRS checks the flags of the file importers before the database
+// opens: polygons and line files need -crs; `import lines` without files
+// derives lines and takes -level, -within and -tolerance instead.
+func importCRS(kind string, fs *flag.FlagSet, name string) (boundaries.CRS, error) {
+	switch {
+	case kind == "lines" && fs.NArg() == 0:
+		if name != "" {
+			return "", errors.New("-crs is for importing line files: give the FILE arguments, or leave -crs out to derive lines from polygons")
+		}
+		return "", nil
+	case kind == "lines":
+		var derive []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "crs" {
+				derive = append(derive, "-"+f.Name)
+			}
+		})
+		if len(derive) > 0 {
+			return "", fmt.Errorf("%s only apply when deriving lines (import lines without files)", strings.Join(derive, ", "))
+		}
+	case kind != "polygons":
+		return "", nil
+	}
+	crs, ok := boundaries.ParseCRS(name)
+	if !ok {
+		return "", fmt.Errorf("-crs must be gcj02, wgs84 or cgcs2000 (DataV files are gcj02, our own exports cgcs2000)")
+	}
+	return crs, nil
+}
+
+// deriveLines runs `import lines` without files: lines derived from the
+// shared edges of neighbouring polygons.
+func deriveLines(ctx context.Context, svc *boundaries.Service, opt boundaries.DeriveOptions, stdout io.Writer) error {
+	sys := diming.WithUser(ctx, &diming.User{Username: "system", Roles: []diming.Role{diming.RoleAdmin}})
+	start := time.Now()
+	dr, err := svc.DeriveLines(sys, opt)
+	var de *diming.Error
+	if errors.As(err, &de) && len(de.Fields) > 0 {
+		return fmt.Errorf("%s: %v", de.Msg, de.Fields)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "lines: %d neighbouring pairs, %d created, %d updated, %d surveyed or imported left alone, in %s\n",
+		dr.Pairs, dr.Created, dr.Updated, dr.Unchanged, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
