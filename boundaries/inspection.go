@@ -89,11 +89,12 @@ func RoundOf(t time.Time) int {
 }
 
 // OverdueLine is a line whose last complete inspection is older than the
-// cycle, or that was never inspected.
+// cycle, or that was never inspected and was established longer ago than
+// the cycle (or on a day not recorded).
 type OverdueLine struct {
 	Line          Line
 	LastInspected *time.Time
-	DueSince      *time.Time // nil when never inspected
+	DueSince      *time.Time // nil when never inspected and the establishment day is unknown
 }
 
 // LineExport is what field teams take out: a line, its markers and its

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,6 +144,23 @@ func TestImportLinesFromGCJ02File(t *testing.T) {
 	if l.Agreement != "绍越虞〔2023〕2号" || l.ApprovedBy != "浙江省人民政府" || l.EstablishedOn == nil ||
 		l.EstablishedOn.Format(time.DateOnly) != "2023-05-01" {
 		t.Errorf("line attributes = %q, %q, %v; want the file's", l.Agreement, l.ApprovedBy, l.EstablishedOn)
+	}
+	// Never inspected, it falls due five years after it was established.
+	for _, tt := range []struct {
+		asOf    string
+		overdue bool
+	}{{"2028-04-30", false}, {"2028-05-02", true}} {
+		asOf, _ := time.Parse(time.DateOnly, tt.asOf)
+		os, err := f.svc.OverdueLines(ctx, "330602", asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := slices.ContainsFunc(os, func(o boundaries.OverdueLine) bool {
+			return o.Line.ID == l.ID && o.DueSince != nil && o.DueSince.Format(time.DateOnly) == "2028-05-01"
+		})
+		if found != tt.overdue {
+			t.Errorf("line established 2023-05-01 overdue as of %s = %v, want %v (due 2028-05-01)", tt.asOf, found, tt.overdue)
+		}
 	}
 	if math.Abs(l.LengthM-edgeM) > edgeM/1000 || l.LengthM < 30000 || l.LengthM > 130000 {
 		t.Errorf("LengthM = %.0f, want the edge's %.0f m on the ellipsoid (30–130 km)", l.LengthM, edgeM)

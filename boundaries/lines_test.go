@@ -55,6 +55,7 @@ func TestNamedLinesFromSharedEdges(t *testing.T) {
 	}
 	for _, tt := range tests {
 		l := mustLine(t, n, tt.level, tt.within, tt.l, tt.r)
+		t.Logf("%s: %.1f km in %d pieces", l.Name, l.LengthM/1000, len(l.Geom))
 		if l.Name != tt.name || l.LengthM < tt.minKm*1000 || l.LengthM > tt.maxKm*1000 {
 			t.Errorf("line %s—%s = %q, %.1f km; want %q of %g–%g km", tt.l, tt.r, l.Name, l.LengthM/1000, tt.name, tt.minKm, tt.maxKm)
 		}

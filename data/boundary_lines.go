@@ -1,6 +1,7 @@
 package data
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"time"
@@ -370,14 +371,16 @@ func (db *DB) SignInspection(ctx context.Context, id int64, left bool, by string
 }
 
 // FindOverdueLines lists current lines within a division whose last
-// inspection signed by both sides is before dueBefore, or that have none.
+// inspection signed by both sides is before dueBefore; a line never
+// inspected counts from the day it was established, and is overdue when
+// that day is not known.
 func (db *DB) FindOverdueLines(ctx context.Context, within string, dueBefore time.Time) ([]boundaries.OverdueLine, error) {
 	const op = "data.FindOverdueLines"
 	rows, err := db.Pool.Query(ctx, `SELECT `+lineCols+`, last.on `+lineFrom+`
 		LEFT JOIN LATERAL (SELECT max(inspected_on) AS on FROM line_inspections i
 			WHERE i.line_id = l.id AND i.left_signed_at IS NOT NULL AND i.right_signed_at IS NOT NULL) last ON true
 		WHERE l.valid_to IS NULL AND ($1 = '' OR starts_with(l.left_code, $1) OR starts_with(l.right_code, $1))
-			AND (last.on IS NULL OR last.on < $2)
+			AND coalesce(last.on, l.established_on, '-infinity') < $2
 		ORDER BY last.on NULLS FIRST, l.left_code, l.right_code LIMIT 5000`, diming.CodePrefix(within), dueBefore)
 	if err != nil {
 		return nil, translate(op, err)
@@ -396,8 +399,8 @@ func (db *DB) FindOverdueLines(ctx context.Context, within string, dueBefore tim
 		}
 		l.Level = boundaries.Level(level)
 		o.LastInspected = last
-		if last != nil {
-			due := last.AddDate(boundaries.InspectionCycle, 0, 0)
+		if from := cmp.Or(last, l.EstablishedOn); from != nil {
+			due := from.AddDate(boundaries.InspectionCycle, 0, 0)
 			o.DueSince = &due
 		}
 		out = append(out, o)

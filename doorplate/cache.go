@@ -2,6 +2,7 @@ package doorplate
 
 import (
 	"context"
+	"hash/maphash"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,6 +33,11 @@ type scanCache struct {
 	pages       map[string]pageEntry
 	maxPages    int
 	communities map[string]communityEntry
+	// seen admits a page to the cache on its plate's second scan: under
+	// scans spread over a million plates, caching every page would only
+	// churn the map under its write lock.
+	seed maphash.Seed
+	seen [1 << 16]atomic.Uint64
 	// ttl bounds how long a lazily read record or page is trusted, as a
 	// backstop; preloaded records are trusted while the listener runs.
 	ttl time.Duration
@@ -65,7 +71,19 @@ const (
 
 func newScanCache(maxRecs int) *scanCache {
 	return &scanCache{recs: make(map[string]recEntry), maxRecs: maxRecs, pages: make(map[string]pageEntry), maxPages: pageMax,
-		communities: make(map[string]communityEntry), ttl: cacheTTL}
+		communities: make(map[string]communityEntry), ttl: cacheTTL, seed: maphash.MakeSeed()}
+}
+
+// admit reports whether pid was scanned lately (its hash is in its slot),
+// and marks it scanned.
+func (c *scanCache) admit(pid string) bool {
+	h := maphash.String(c.seed, pid) | 1 // never zero, so an empty slot admits nothing
+	slot := &c.seen[h%uint64(len(c.seen))]
+	if slot.Load() == h {
+		return true
+	}
+	slot.Store(h)
+	return false
 }
 
 func (c *scanCache) enabled() bool { return c.maxRecs >= 0 && c.on.Load() }
@@ -139,7 +157,7 @@ func (c *scanCache) page(pid string, rec *ScanRecord, comm *ScanCommunity) (page
 
 // putPage stores one rendered form of a result.
 func (c *scanCache) putPage(pid string, e pageEntry, format string, page []byte) {
-	if !c.enabled() || page == nil {
+	if !c.enabled() || page == nil || !c.admit(pid) {
 		return
 	}
 	c.mu.Lock()

@@ -133,6 +133,45 @@ func TestScanCacheFollowsNotifications(t *testing.T) {
 	}
 }
 
+// TestScanPageCacheAdmitsRepeatScans checks a page is kept from its
+// plate's second scan on (a page scanned once is not cached, so scans
+// spread over many plates do not churn the cache) and re-rendered after
+// a change to its plate.
+func TestScanPageCacheAdmitsRepeatScans(t *testing.T) {
+	st := &fakeStore{ready: make(chan struct{})}
+	keys := mustKeys(t, "k1:"+strings.Repeat("QUJD", 11))
+	svc, err := doorplate.NewService(st, doorplate.Config{PublicURL: "https://dm.example", Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go svc.RunCache(ctx, func(error) {})
+	<-st.ready
+	code, _ := keys.Sign("0123456789ab", "k1")
+	renders := 0
+	render := func(r doorplate.ScanResult) ([]byte, error) { renders++; return []byte(r.View.FullText), nil }
+	scan := func() {
+		t.Helper()
+		if _, page, err := svc.ScanRendered(ctx, code, "html", render); err != nil || string(page) != "样例路1号" {
+			t.Fatalf("ScanRendered() = %q, %v", page, err)
+		}
+	}
+	for range 5 {
+		scan()
+	}
+	if renders != 2 {
+		t.Errorf("renders for 5 scans = %d, want 2 (cached from the second)", renders)
+	}
+	st.mu.Lock()
+	st.changed("plates:0123456789ab")
+	st.mu.Unlock()
+	scan()
+	if renders != 3 {
+		t.Errorf("renders after a change to the plate = %d, want 3", renders)
+	}
+}
+
 // recordsStore serves n plate records for the preload and counts single reads.
 type recordsStore struct {
 	fakeStore

@@ -3,6 +3,7 @@ package doorplate
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,14 +19,31 @@ type ScanKey struct {
 type counter struct {
 	mu     sync.Mutex
 	counts map[ScanKey]int64
+	day    atomic.Pointer[dayName] // today's name, formatted once a day
+}
+
+type dayName struct {
+	n    int64 // days since 1970-01-01 in China Standard Time
+	name string
 }
 
 func newCounter() *counter { return &counter{counts: map[ScanKey]int64{}} }
 
 var cst = time.FixedZone("CST", 8*3600)
 
+// today returns the day in China Standard Time as YYYY-MM-DD.
+func (c *counter) today(now time.Time) string {
+	n := (now.Unix() + 8*3600) / 86400
+	if d := c.day.Load(); d != nil && d.n == n {
+		return d.name
+	}
+	name := now.In(cst).Format(time.DateOnly)
+	c.day.Store(&dayName{n: n, name: name})
+	return name
+}
+
 func (c *counter) add(plateID int64) {
-	k := ScanKey{PlateID: plateID, Day: time.Now().In(cst).Format(time.DateOnly)}
+	k := ScanKey{PlateID: plateID, Day: c.today(time.Now())}
 	c.mu.Lock()
 	c.counts[k]++
 	c.mu.Unlock()

@@ -2,7 +2,7 @@ package doorplate
 
 import (
 	"context"
-	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 
@@ -228,19 +228,57 @@ func (s *Service) view(r *ScanRecord, c *ScanCommunity) ScanView {
 	return v
 }
 
-func ff(x float64) string { return strconv.FormatFloat(x, 'f', 6, 64) }
+// appendFixed6 appends x with six decimals (about 0.1 m), through
+// integers: strconv's float formatting was most of a scan's cost.
+func appendFixed6(b []byte, x float64) []byte {
+	n := int64(math.Round(x * 1e6))
+	if n < 0 {
+		b, n = append(b, '-'), -n
+	}
+	b = strconv.AppendInt(b, n/1e6, 10)
+	frac := n % 1e6
+	b = append(b, '.', byte('0'+frac/1e5), byte('0'+frac/1e4%10), byte('0'+frac/1e3%10), byte('0'+frac/100%10),
+		byte('0'+frac/10%10), byte('0'+frac%10))
+	return b
+}
 
 // navLinks builds the public URI APIs of Amap (GCJ-02), Baidu (BD-09)
 // and Tencent (GCJ-02) maps; each opens the app when installed, the web
-// map otherwise.
+// map otherwise. It runs on every scan, so it appends into one buffer.
 func navLinks(name string, gcj, bd orb.Point) []NavLink {
-	q := url.QueryEscape
-	return []NavLink{
-		{App: "高德地图", URL: fmt.Sprintf("https://uri.amap.com/navigation?to=%s,%s,%s&mode=car&coordinate=gaode&callnative=1&src=diming",
-			ff(gcj[0]), ff(gcj[1]), q(name))},
-		{App: "百度地图", URL: fmt.Sprintf("https://api.map.baidu.com/marker?location=%s,%s&title=%s&content=%s&coord_type=bd09ll&output=html&src=diming",
-			ff(bd[1]), ff(bd[0]), q(name), q(name))},
-		{App: "腾讯地图", URL: fmt.Sprintf("https://apis.map.qq.com/uri/v1/marker?marker=%s&referer=diming",
-			q("coord:"+ff(gcj[1])+","+ff(gcj[0])+";title:"+name+";addr:"+name))},
-	}
+	qn := url.QueryEscape(name)
+	b := make([]byte, 0, 384+5*len(qn))
+	f := func(x float64) { b = appendFixed6(b, x) }
+	b = append(b, "https://uri.amap.com/navigation?to="...)
+	f(gcj[0])
+	b = append(b, ',')
+	f(gcj[1])
+	b = append(b, ',')
+	b = append(b, qn...)
+	b = append(b, "&mode=car&coordinate=gaode&callnative=1&src=diming"...)
+	amap := len(b)
+	b = append(b, "https://api.map.baidu.com/marker?location="...)
+	f(bd[1])
+	b = append(b, ',')
+	f(bd[0])
+	b = append(b, "&title="...)
+	b = append(b, qn...)
+	b = append(b, "&content="...)
+	b = append(b, qn...)
+	b = append(b, "&coord_type=bd09ll&output=html&src=diming"...)
+	baidu := len(b)
+	// Tencent takes one marker parameter, "coord:lat,lon;title:…;addr:…",
+	// escaped as a whole; the coordinates need no escaping, and ':' ';' ','
+	// escape to fixed sequences.
+	b = append(b, "https://apis.map.qq.com/uri/v1/marker?marker=coord%3A"...)
+	f(gcj[1])
+	b = append(b, "%2C"...)
+	f(gcj[0])
+	b = append(b, "%3Btitle%3A"...)
+	b = append(b, qn...)
+	b = append(b, "%3Baddr%3A"...)
+	b = append(b, qn...)
+	b = append(b, "&referer=diming"...)
+	all := string(b)
+	return []NavLink{{App: "高德地图", URL: all[:amap]}, {App: "百度地图", URL: all[amap:baidu]}, {App: "腾讯地图", URL: all[baidu:]}}
 }

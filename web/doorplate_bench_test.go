@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -101,29 +102,39 @@ func BenchmarkScanPage(b *testing.B) {
 	if code, page := get(b, urls[0], true); code != 200 || !strings.Contains(page, `"state":"ok"`) {
 		b.Fatalf("scan = %d %.200s", code, page)
 	}
-	const clients, dur = 64, 5 * time.Second
+	const clients, rounds, dur = 64, 4, 1500 * time.Millisecond
 	b.ResetTimer()
 	for range b.N {
-		triv := load(clients, dur, func(*rand.Rand) string { return base + "/healthz" })
-		bareR := load(clients, dur, func(*rand.Rand) string { return base + "/bare" })
-		coldR := load(clients, dur, func(r *rand.Rand) string { return strings.Replace(urls[r.IntN(len(urls))], "/d/", "/cold/d/", 1) })
+		// The machine is shared: the trivial handler and the uniform scan
+		// alternate in short rounds, each summed over its rounds, so a
+		// change in background load hits both sides of the ratio alike.
+		var triv, scan loadResult
+		var bareR, coldR loadResult
 		// DIMING_SCAN_CPUPROFILE=FILE profiles the server and clients
-		// during this load only.
-		if f := os.Getenv("DIMING_SCAN_CPUPROFILE"); f != "" {
-			out, err := os.Create(f)
-			if err != nil {
+		// during the uniform scan rounds only.
+		prof := os.Getenv("DIMING_SCAN_CPUPROFILE")
+		var profBuf bytes.Buffer
+		for round := range rounds {
+			triv = triv.add(load(clients, dur, func(*rand.Rand) string { return base + "/healthz" }))
+			if prof != "" && round == rounds-1 {
+				_ = pprof.StartCPUProfile(&profBuf)
+			}
+			scan = scan.add(load(clients, dur, func(r *rand.Rand) string { return urls[r.IntN(len(urls))] }))
+			pprof.StopCPUProfile()
+		}
+		if prof != "" {
+			if err := os.WriteFile(prof, profBuf.Bytes(), 0o644); err != nil {
 				b.Fatal(err)
 			}
-			_ = pprof.StartCPUProfile(out)
 		}
-		scan := load(clients, dur, func(r *rand.Rand) string { return urls[r.IntN(len(urls))] })
-		pprof.StopCPUProfile()
+		bareR = load(clients, 2*dur, func(*rand.Rand) string { return base + "/bare" })
+		coldR = load(clients, 2*dur, func(r *rand.Rand) string { return strings.Replace(urls[r.IntN(len(urls))], "/d/", "/cold/d/", 1) })
 		// A hot set that fits the cache: plates scanned again and again.
 		hot := urls[:1000]
 		for _, u := range hot {
 			get(b, u, false)
 		}
-		hotR := load(clients, dur, func(r *rand.Rand) string { return hot[r.IntN(len(hot))] })
+		hotR := load(clients, 2*dur, func(r *rand.Rand) string { return hot[r.IntN(len(hot))] })
 		b.ReportMetric(scan.rps, "scan_req/s")
 		b.ReportMetric(scan.p99.Seconds()*1000, "scan_p99_ms")
 		b.ReportMetric(triv.rps, "trivial_req/s")
@@ -150,9 +161,24 @@ func BenchmarkScanPage(b *testing.B) {
 }
 
 type loadResult struct {
+	lat      []time.Duration // sorted
+	elapsed  time.Duration
 	rps      float64
 	p50, p99 time.Duration
 	errors   int
+}
+
+// add merges two loads' results (rounds of the same load).
+func (l loadResult) add(m loadResult) loadResult {
+	return summarize(slices.Concat(l.lat, m.lat), l.elapsed+m.elapsed, l.errors+m.errors)
+}
+
+func summarize(lat []time.Duration, el time.Duration, errs int) loadResult {
+	slices.Sort(lat)
+	if len(lat) == 0 {
+		return loadResult{errors: errs}
+	}
+	return loadResult{lat: lat, elapsed: el, rps: float64(len(lat)) / el.Seconds(), p50: lat[len(lat)/2], p99: lat[len(lat)*99/100], errors: errs}
 }
 
 // load runs clients goroutines for dur, each issuing GETs back to back on
@@ -194,12 +220,7 @@ func load(clients int, dur time.Duration, next func(*rand.Rand) string) loadResu
 		}()
 	}
 	wg.Wait()
-	el := time.Since(start)
-	slices.Sort(all)
-	if len(all) == 0 {
-		return loadResult{errors: errs}
-	}
-	return loadResult{rps: float64(len(all)) / el.Seconds(), p50: all[len(all)/2], p99: all[len(all)*99/100], errors: errs}
+	return summarize(all, time.Since(start), errs)
 }
 
 func mustSampleURLs(tb testing.TB, db *data.DB, svc *doorplate.Service, n int) []string {

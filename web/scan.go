@@ -3,9 +3,8 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"html"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/diming/diming/doorplate"
@@ -45,6 +44,9 @@ func handleScan(s *doorplate.Service) echo.HandlerFunc {
 		h.Set("Cache-Control", "no-cache")
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:")
 		h.Add("Vary", "Accept")
+		// A stated length spares the page chunked encoding (it is larger
+		// than net/http's 2 KB response buffer).
+		h.Set(echo.HeaderContentLength, strconv.Itoa(len(page)))
 		return c.Blob(scanStatus[res.State], ctype, page)
 	}
 }
@@ -143,7 +145,7 @@ func toScanDTO(r doorplate.ScanResult) scanDTO {
 // targets are digits only.
 func writeScanPage(b *bytes.Buffer, res doorplate.ScanResult) {
 	w := b.WriteString
-	e := func(s string) { w(html.EscapeString(s)) }
+	e := func(s string) { writeEscaped(b, s) }
 	w(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>`)
@@ -220,7 +222,11 @@ a{color:#1a4d8f}.nav a{display:inline-block;margin:.2em .6em .2em 0;padding:.3em
 				w(`" fill="none" stroke="` + style + `" stroke-linecap="round"/>`)
 			}
 		}
-		fmt.Fprintf(b, "\n<circle cx=\"%g\" cy=\"%g\" r=\"7\" fill=\"#d33\" stroke=\"#fff\" stroke-width=\"2\"/>\n", v.Map.X, v.Map.Y)
+		w("\n<circle cx=\"")
+		writeFloat(b, v.Map.X, -1)
+		w(`" cy="`)
+		writeFloat(b, v.Map.Y, -1)
+		w(`" r="7" fill="#d33" stroke="#fff" stroke-width="2"/>` + "\n")
 		w(`<text x="6" y="154" font-size="10" fill="#666">示意图，约 400 米宽，非正式地图</text></svg>
 <p class="nav">`)
 		for _, n := range v.Nav {
@@ -232,7 +238,11 @@ a{color:#1a4d8f}.nav a{display:inline-block;margin:.2em .6em .2em 0;padding:.3em
 		}
 		w("</p>\n<small>地址编码 ")
 		e(v.AddressCode)
-		fmt.Fprintf(b, " · CGCS2000 %.6f, %.6f</small></section>\n", v.Position[0], v.Position[1])
+		w(" · CGCS2000 ")
+		writeFloat(b, v.Position[0], 6)
+		w(", ")
+		writeFloat(b, v.Position[1], 6)
+		w("</small></section>\n")
 	} else {
 		title, ok := scanTitles[res.State]
 		if !ok {
@@ -261,12 +271,34 @@ var scanTitles = map[string]string{doorplate.ScanForged: "无法验证的二维�
 func writePhone(b *bytes.Buffer, p doorplate.Phone) {
 	if p.Dial != "" && strings.Trim(p.Dial, "0123456789+-") == "" {
 		b.WriteString(`<a href="tel:` + p.Dial + `">`)
-		b.WriteString(html.EscapeString(p.Display))
+		writeEscaped(b, p.Display)
 		b.WriteString("</a>")
 		return
 	}
-	b.WriteString(html.EscapeString(p.Display))
+	writeEscaped(b, p.Display)
 	if p.Masked {
 		b.WriteString(" <small>（号码已隐藏部分）</small>")
 	}
+}
+
+// writeEscaped writes s escaped for HTML text and quoted attributes, as
+// html.EscapeString does, without building a string per value.
+func writeEscaped(b *bytes.Buffer, s string) {
+	for {
+		i := strings.IndexAny(s, `<>&'"`)
+		if i < 0 {
+			b.WriteString(s)
+			return
+		}
+		b.WriteString(s[:i])
+		b.WriteString(htmlEntities[s[i]])
+		s = s[i+1:]
+	}
+}
+
+var htmlEntities = [256]string{'<': "&lt;", '>': "&gt;", '&': "&amp;", '\'': "&#39;", '"': "&#34;"}
+
+func writeFloat(b *bytes.Buffer, x float64, prec int) {
+	var a [32]byte
+	b.Write(strconv.AppendFloat(a[:0], x, 'f', prec, 64))
 }
