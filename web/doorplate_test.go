@@ -113,6 +113,28 @@ func decodeQR(t *testing.T, png []byte) string {
 	return strings.TrimSpace(string(out))
 }
 
+// rasterizeSVG draws an SVG with headless chromium (an independent
+// renderer) and returns the screenshot as PNG.
+func rasterizeSVG(t *testing.T, svg []byte) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "qr.svg"), filepath.Join(dir, "qr.png")
+	if err := os.WriteFile(in, svg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(chromiumPath(t), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--hide-scrollbars", "--user-data-dir="+filepath.Join(dir, "profile"),
+		"--window-size=600,600", "--screenshot="+out, "file://"+in)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium --screenshot: %v\n%s", err, msg)
+	}
+	png, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return png
+}
+
 func (c *client) raw(path string) (int, []byte) {
 	c.t.Helper()
 	req, _ := http.NewRequest("GET", c.base+path, nil)
@@ -191,6 +213,10 @@ func TestDoorplateIssueScanRevokeReplace(t *testing.T) {
 	stc, svg := iss.raw("/api/v1/plates/" + p1["public_id"].(string) + "/qr.svg?size=large")
 	if stc != 200 || !strings.Contains(string(svg), `width="120mm"`) {
 		t.Errorf("qr.svg = %d %.80s", stc, svg)
+	}
+	// The SVG print shops get, drawn by chromium and read by zbar.
+	if got := decodeQR(t, rasterizeSVG(t, svg)); got != p1["url"] {
+		t.Errorf("QR SVG holds %q, want %q", got, p1["url"])
 	}
 	code, page := get(t, url, false)
 	mustStatus(t, "scan", code, 200, page)
