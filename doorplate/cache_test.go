@@ -60,7 +60,10 @@ func (f *fakeStore) AddScanCounts(_ context.Context, c map[doorplate.ScanKey]int
 	return nil
 }
 
-func TestScanCacheFollowsNotifications(t *testing.T) {
+// mustListeningService starts a service on a fake store and waits until
+// its cache listens for changes.
+func mustListeningService(t *testing.T) (*doorplate.Service, *fakeStore, doorplate.Keys, context.Context) {
+	t.Helper()
 	st := &fakeStore{ready: make(chan struct{})}
 	keys := mustKeys(t, "k1:"+strings.Repeat("QUJD", 11))
 	svc, err := doorplate.NewService(st, doorplate.Config{PublicURL: "https://dm.example", Keys: keys})
@@ -68,13 +71,18 @@ func TestScanCacheFollowsNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	go svc.RunCache(ctx, func(error) {})
 	select {
 	case <-st.ready:
 	case <-time.After(5 * time.Second):
 		t.Fatal("cache listener never became ready")
 	}
+	return svc, st, keys, ctx
+}
+
+func TestScanCacheFollowsNotifications(t *testing.T) {
+	svc, st, keys, ctx := mustListeningService(t)
 	code, _ := keys.Sign("0123456789ab", "k1")
 	render := func(r doorplate.ScanResult) ([]byte, error) { return []byte(r.View.FullText), nil }
 	for range 3 {
@@ -138,16 +146,7 @@ func TestScanCacheFollowsNotifications(t *testing.T) {
 // spread over many plates do not churn the cache) and re-rendered after
 // a change to its plate.
 func TestScanPageCacheAdmitsRepeatScans(t *testing.T) {
-	st := &fakeStore{ready: make(chan struct{})}
-	keys := mustKeys(t, "k1:"+strings.Repeat("QUJD", 11))
-	svc, err := doorplate.NewService(st, doorplate.Config{PublicURL: "https://dm.example", Keys: keys})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go svc.RunCache(ctx, func(error) {})
-	<-st.ready
+	svc, st, keys, ctx := mustListeningService(t)
 	code, _ := keys.Sign("0123456789ab", "k1")
 	renders := 0
 	render := func(r doorplate.ScanResult) ([]byte, error) { renders++; return []byte(r.View.FullText), nil }
