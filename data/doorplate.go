@@ -3,7 +3,6 @@ package data
 import (
 	"context"
 	"time"
-	"unique"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/doorplate"
@@ -210,11 +209,8 @@ func (db *DB) FindScanRecords(ctx context.Context, afterID int64, limit int) ([]
 			&r.FullText, &r.Pinyin, &r.Lifecycle, &r.Position[0], &r.Position[1], &r.DivisionCode, &sid, &street); err != nil {
 			return nil, translate(op, err)
 		}
-		// The few distinct short values share one copy: a million
-		// resident records then hold four fewer objects each.
-		r.PlateStatus, r.KeyID, r.Lifecycle = unique.Make(r.PlateStatus).Value(), unique.Make(r.KeyID).Value(), unique.Make(r.Lifecycle).Value()
-		r.DivisionCode = unique.Make(r.DivisionCode).Value()
 		if sid != nil && street != nil {
+			r.StreetID = *sid
 			ls, ok := streets[*sid]
 			if !ok {
 				ls = lineStringFrom(street)

@@ -11,11 +11,13 @@ import (
 
 // scanCache lets a scan cost no query. It holds three things:
 //
-//   - plate records (plate, address, street) by public id: all of them
-//     when the service preloads, else the most recent CacheEntries;
+//   - plate records (plate, address, street) by public id: all of them,
+//     packed in a recStore, when the service preloads; else the most
+//     recent CacheEntries;
 //   - each community's name, contacts and grids;
-//   - rendered pages of recently scanned plates, each valid only with the
-//     community record it was rendered from.
+//   - rendered pages of plates scanned more than once, each valid only
+//     with the version of the record (its stamp) and the community
+//     record it was rendered from.
 //
 // It is correct only while the server hears the database's change
 // notifications (see migration 005): a change to plates, addresses or
@@ -28,8 +30,10 @@ type scanCache struct {
 	gen atomic.Uint64 // bumped by every change: a read older than a change is not stored
 
 	mu          sync.RWMutex
-	recs        map[string]recEntry
-	maxRecs     int // 0: no bound (preloaded)
+	packed      *recStore // preloaded records
+	stamps      atomic.Uint64
+	recs        map[string]recEntry // records read when scanned
+	maxRecs     int                 // 0: no bound (preloaded)
 	pages       map[string]pageEntry
 	maxPages    int
 	communities map[string]communityEntry
@@ -44,12 +48,13 @@ type scanCache struct {
 }
 
 type recEntry struct {
-	rec *ScanRecord
-	at  time.Time // zero for preloaded records
+	rec   *ScanRecord
+	stamp uint64
+	at    time.Time
 }
 
 type pageEntry struct {
-	rec   *ScanRecord
+	stamp uint64         // the version of the record it was rendered from
 	comm  *ScanCommunity // nil for pages that show no community
 	res   ScanResult
 	pages map[string][]byte // rendered forms, by format
@@ -70,7 +75,7 @@ const (
 )
 
 func newScanCache(maxRecs int) *scanCache {
-	return &scanCache{recs: make(map[string]recEntry), maxRecs: maxRecs, pages: make(map[string]pageEntry), maxPages: pageMax,
+	return &scanCache{packed: newRecStore(), recs: make(map[string]recEntry), maxRecs: maxRecs, pages: make(map[string]pageEntry), maxPages: pageMax,
 		communities: make(map[string]communityEntry), ttl: cacheTTL, seed: maphash.MakeSeed()}
 }
 
@@ -93,34 +98,51 @@ func (c *scanCache) generation() uint64 { return c.gen.Load() }
 
 func (c *scanCache) fresh(at time.Time) bool { return at.IsZero() || time.Since(at) <= c.ttl }
 
-func (c *scanCache) record(pid string) (*ScanRecord, bool) {
+// record returns the record of pid and its stamp, which changes with
+// every version of the record held.
+func (c *scanCache) record(pid string) (*ScanRecord, uint64, bool) {
 	if !c.enabled() {
-		return nil, false
+		return nil, 0, false
 	}
 	c.mu.RLock()
-	e, ok := c.recs[pid]
-	c.mu.RUnlock()
-	if !ok || !c.fresh(e.at) {
-		return nil, false
+	defer c.mu.RUnlock()
+	if r, stamp, ok := c.packed.get(pid); ok {
+		return r, stamp, true
 	}
-	return e.rec, true
+	e, ok := c.recs[pid]
+	if !ok || !c.fresh(e.at) {
+		return nil, 0, false
+	}
+	return e.rec, e.stamp, true
 }
 
-// putRecord stores a record read at generation gen; a change that arrived
-// while it was being read keeps it out.
-func (c *scanCache) putRecord(pid string, rec *ScanRecord, gen uint64) {
+// stampOf returns the stamp of the record held for pid; zero for none.
+// The caller holds mu.
+func (c *scanCache) stampOf(pid string) uint64 {
+	if sl, ok := c.packed.find(pid); ok {
+		return sl.stamp
+	}
+	return c.recs[pid].stamp
+}
+
+// putRecord stores a record read at generation gen and returns its
+// stamp; a change that arrived while it was being read keeps it out
+// (stamp zero).
+func (c *scanCache) putRecord(pid string, rec *ScanRecord, gen uint64) uint64 {
 	if !c.enabled() {
-		return
+		return 0
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen.Load() {
-		return
+		return 0
 	}
 	if c.maxRecs > 0 && len(c.recs) >= c.maxRecs {
 		dropEighth(c.recs, c.maxRecs)
 	}
-	c.recs[pid] = recEntry{rec: rec, at: time.Now()}
+	stamp := c.stamps.Add(1)
+	c.recs[pid] = recEntry{rec: rec, stamp: stamp, at: time.Now()}
+	return stamp
 }
 
 // preload stores records read at generation gen, unless a change arrived
@@ -136,20 +158,21 @@ func (c *scanCache) preload(recs []ScanRecord, gen uint64) bool {
 		return false
 	}
 	for i := range recs {
-		c.recs[recs[i].PublicID] = recEntry{rec: &recs[i]}
+		c.packed.put(&recs[i], c.stamps.Add(1))
 	}
 	return true
 }
 
-// page returns the pages rendered for rec with community comm.
-func (c *scanCache) page(pid string, rec *ScanRecord, comm *ScanCommunity) (pageEntry, bool) {
-	if !c.enabled() {
+// page returns the pages rendered for the record version stamp with
+// community comm.
+func (c *scanCache) page(pid string, stamp uint64, comm *ScanCommunity) (pageEntry, bool) {
+	if !c.enabled() || stamp == 0 {
 		return pageEntry{}, false
 	}
 	c.mu.RLock()
 	e, ok := c.pages[pid]
 	c.mu.RUnlock()
-	if !ok || e.rec != rec || e.comm != comm || !c.fresh(e.at) {
+	if !ok || e.stamp != stamp || e.comm != comm || !c.fresh(e.at) {
 		return pageEntry{}, false
 	}
 	return e, true
@@ -157,16 +180,16 @@ func (c *scanCache) page(pid string, rec *ScanRecord, comm *ScanCommunity) (page
 
 // putPage stores one rendered form of a result.
 func (c *scanCache) putPage(pid string, e pageEntry, format string, page []byte) {
-	if !c.enabled() || page == nil || !c.admit(pid) {
+	if !c.enabled() || page == nil || e.stamp == 0 || !c.admit(pid) {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cur, ok := c.recs[pid]; !ok || cur.rec != e.rec {
+	if c.stampOf(pid) != e.stamp {
 		return // the record changed meanwhile
 	}
 	pages := map[string][]byte{format: page}
-	if old, ok := c.pages[pid]; ok && old.rec == e.rec && old.comm == e.comm {
+	if old, ok := c.pages[pid]; ok && old.stamp == e.stamp && old.comm == e.comm {
 		for k, v := range old.pages {
 			if k != format {
 				pages[k] = v
@@ -235,18 +258,23 @@ func (c *scanCache) changed(payload string) (all bool) {
 	switch kind, ids, _ := strings.Cut(payload, ":"); kind {
 	case "plates":
 		for id := range strings.SplitSeq(ids, ",") {
+			c.packed.drop(id)
 			delete(c.recs, id)
 			delete(c.pages, id)
 		}
+		if !c.packed.wasteful() {
+			return false
+		}
 	case "communities":
 		clear(c.communities)
-	default:
-		clear(c.recs)
-		clear(c.pages)
-		clear(c.communities)
-		return true
+		return false
 	}
-	return false
+	// Anything else, or a store worn by dropped plates: start again.
+	c.packed.reset()
+	clear(c.recs)
+	clear(c.pages)
+	clear(c.communities)
+	return true
 }
 
 func (c *scanCache) invalidate() { c.changed("") }
@@ -257,6 +285,7 @@ func (c *scanCache) dropAddress(code string) {
 	c.gen.Add(1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.packed.dropAddress(code)
 	for pid, e := range c.recs {
 		if e.rec.AddressCode == code {
 			delete(c.recs, pid)

@@ -28,6 +28,7 @@ type ScanRecord struct {
 	Lifecycle     string
 	Position      orb.Point
 	DivisionCode  string
+	StreetID      int64 // 0 when not known; plates of a street share its line
 	Street        orb.LineString
 }
 
@@ -128,7 +129,7 @@ func (s *Service) ScanRendered(ctx context.Context, code, format string, render 
 		res := ScanResult{State: ScanForged, Message: "无法验证此二维码：它不是本系统签发的门牌码，或已被篡改。请以门牌上的文字地址为准，并可向社区或民政部门反映。"}
 		return s.render(res, render)
 	}
-	rec, ok := s.cache.record(pid)
+	rec, stamp, ok := s.cache.record(pid)
 	if !ok {
 		gen := s.cache.generation()
 		r, err := s.store.FindScan(ctx, pid)
@@ -140,7 +141,7 @@ func (s *Service) ScanRendered(ctx context.Context, code, format string, render 
 			return ScanResult{}, nil, err
 		}
 		rec = &r
-		s.cache.putRecord(pid, rec, gen)
+		stamp = s.cache.putRecord(pid, rec, gen)
 	}
 	s.counter.add(rec.PlateID)
 	var comm *ScanCommunity
@@ -149,14 +150,14 @@ func (s *Service) ScanRendered(ctx context.Context, code, format string, render 
 			return ScanResult{}, nil, err
 		}
 	}
-	if e, ok := s.cache.page(pid, rec, comm); ok {
+	if e, ok := s.cache.page(pid, stamp, comm); ok {
 		if page, ok := e.pages[format]; ok && render != nil {
 			return e.res, page, nil
 		}
 	}
 	res, page, err := s.render(s.result(rec, comm), render)
 	if err == nil {
-		s.cache.putPage(pid, pageEntry{rec: rec, comm: comm, res: res}, format, page)
+		s.cache.putPage(pid, pageEntry{stamp: stamp, comm: comm, res: res}, format, page)
 	}
 	return res, page, err
 }

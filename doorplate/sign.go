@@ -4,10 +4,14 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base32"
 	"encoding/base64"
 	"fmt"
+	"hash"
+	"io"
 	"strings"
+	"sync"
 
 	"github.com/diming/diming"
 )
@@ -29,8 +33,9 @@ const (
 
 // Key is one signing key.
 type Key struct {
-	ID     string // 1–8 characters of [0-9a-z]
-	Secret []byte // at least 32 bytes
+	ID     string     // 1–8 characters of [0-9a-z]
+	Secret []byte     // at least 32 bytes
+	macs   *sync.Pool // keyed HMAC states, reused: every scan verifies a code
 }
 
 // Keys is the key ring: Keys[0] signs, every key verifies.
@@ -58,7 +63,7 @@ func ParseKeys(s string) (Keys, error) {
 		if len(secret) < 32 {
 			return nil, diming.E(op, diming.Invalid, fmt.Sprintf("plate key %q: the secret must be at least 32 bytes", id))
 		}
-		ks = append(ks, Key{ID: id, Secret: secret})
+		ks = append(ks, Key{ID: id, Secret: secret, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, secret) }}})
 	}
 	if len(ks) == 0 {
 		return nil, diming.E(op, diming.Invalid, "no plate signing keys configured")
@@ -86,13 +91,24 @@ func (ks Keys) find(id string) (Key, bool) {
 	return Key{}, false
 }
 
-func signature(k Key, publicID string) string {
-	m := hmac.New(sha256.New, k.Secret)
+// signature writes the signature of publicID under k into sig.
+func signature(k Key, publicID string, sig *[sigLen]byte) {
+	var m hash.Hash
+	if k.macs != nil {
+		m = k.macs.Get().(hash.Hash)
+		m.Reset()
+		defer k.macs.Put(m)
+	} else {
+		m = hmac.New(sha256.New, k.Secret)
+	}
 	m.Write([]byte("diming-plate-v1|"))
-	m.Write([]byte(publicID))
+	io.WriteString(m, publicID)
 	m.Write([]byte{'|'})
-	m.Write([]byte(k.ID))
-	return b32.EncodeToString(m.Sum(nil))[:sigLen]
+	io.WriteString(m, k.ID)
+	var sum [sha256.Size]byte
+	var enc [52]byte // base32 of 32 bytes, unpadded
+	b32.Encode(enc[:], m.Sum(sum[:0]))
+	copy(sig[:], enc[:sigLen])
 }
 
 // Sign returns the code of a plate signed with the key keyID. It returns
@@ -102,7 +118,9 @@ func (ks Keys) Sign(publicID, keyID string) (string, error) {
 	if !ok {
 		return "", diming.E("doorplate.Sign", fmt.Sprintf("plate key %q is not configured", keyID))
 	}
-	return publicID + "." + k.ID + "." + signature(k, publicID), nil
+	var sig [sigLen]byte
+	signature(k, publicID, &sig)
+	return publicID + "." + k.ID + "." + string(sig[:]), nil
 }
 
 // Current returns the id of the key that signs new plates.
@@ -113,18 +131,21 @@ func (ks Keys) Current() string { return ks[0].ID }
 // signed with a key no longer in the ring; it never panics on input.
 func (ks Keys) Verify(code string) (publicID, keyID string, err error) {
 	const op = "doorplate.Verify"
-	parts := strings.Split(code, ".")
-	if len(parts) != 3 || len(parts[0]) != publicIDLen || !isB32(parts[0]) || !validKeyID(parts[1]) {
+	pid, rest, ok1 := strings.Cut(code, ".")
+	kid, got, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.Contains(got, ".") || len(pid) != publicIDLen || !isB32(pid) || !validKeyID(kid) {
 		return "", "", diming.E(op, diming.Invalid, "this is not a doorplate code")
 	}
-	k, ok := ks.find(parts[1])
+	k, ok := ks.find(kid)
 	if !ok {
 		return "", "", diming.E(op, diming.Invalid, "the code's signing key is unknown")
 	}
-	if !hmac.Equal([]byte(parts[2]), []byte(signature(k, parts[0]))) {
+	var sig [sigLen]byte
+	signature(k, pid, &sig)
+	if len(got) != sigLen || subtle.ConstantTimeCompare([]byte(got), sig[:]) != 1 {
 		return "", "", diming.E(op, diming.Invalid, "the code's signature does not match")
 	}
-	return parts[0], parts[1], nil
+	return pid, kid, nil
 }
 
 func isB32(s string) bool { return strings.Trim(s, "0123456789abcdefghijklmnopqrstuv") == "" }
