@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/boundaries"
@@ -220,7 +221,7 @@ func (s *Service) view(r *ScanRecord, c *ScanCommunity) ScanView {
 	v.GCJ02 = boundaries.WGS84ToGCJ02(r.Position)
 	bLon, bLat := GCJ02ToBD09(v.GCJ02[0], v.GCJ02[1])
 	v.BD09 = orb.Point{bLon, bLat}
-	v.Nav = navLinks(r.FullText, v.GCJ02, v.BD09)
+	v.Nav = navLinks(navLabel(r.FullText, c.Name), v.GCJ02, v.BD09)
 	var grid orb.MultiPolygon
 	if g != nil {
 		grid = g.Geom
@@ -241,6 +242,17 @@ func appendFixed6(b []byte, x float64) []byte {
 	b = append(b, '.', byte('0'+frac/1e5), byte('0'+frac/1e4%10), byte('0'+frac/1e3%10), byte('0'+frac/100%10),
 		byte('0'+frac/10%10), byte('0'+frac%10))
 	return b
+}
+
+// navLabel is the name the map apps show on the destination: the part of
+// the address after its community (胜利街1号), which a phone shows whole
+// where the full address would be cut; the coordinates do the finding.
+// It is the full address when the community is not in it.
+func navLabel(full, community string) string {
+	if i := strings.Index(full, community); community != "" && i >= 0 && i+len(community) < len(full) {
+		return full[i+len(community):]
+	}
+	return full
 }
 
 // navLinks builds the public URI APIs of Amap (GCJ-02), Baidu (BD-09)
