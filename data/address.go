@@ -59,8 +59,12 @@ func multiPolygonFrom(b []byte) orb.MultiPolygon {
 // FindDivisionChain returns a division and its ancestors, province first.
 // It returns NotFound for an unknown code and Invalid for a retired one.
 func (db *DB) FindDivisionChain(ctx context.Context, code string) ([]doorplate.Division, error) {
+	return findDivisionChain(ctx, db.Pool, code)
+}
+
+func findDivisionChain(ctx context.Context, q DBTX, code string) ([]doorplate.Division, error) {
 	const op = "data.FindDivisionChain"
-	rows, err := db.Pool.Query(ctx, `WITH RECURSIVE up AS (
+	rows, err := q.Query(ctx, `WITH RECURSIVE up AS (
 		SELECT code, name, level, parent_code, valid_to, 0 AS depth FROM divisions WHERE code = $1
 		UNION ALL SELECT d.code, d.name, d.level, d.parent_code, d.valid_to, up.depth + 1
 		  FROM divisions d JOIN up ON d.code = up.parent_code WHERE up.depth < 6)

@@ -185,7 +185,10 @@ func (db *DB) RenameDivision(ctx context.Context, code, name string, on time.Tim
 		if err != nil {
 			return translate(op, err)
 		}
-		return audit(ctx, tx, Change{Action: "division.rename", Entity: "division", EntityID: code, Before: cur, After: out})
+		if err := audit(ctx, tx, Change{Action: "division.rename", Entity: "division", EntityID: code, Before: cur, After: out}); err != nil {
+			return err
+		}
+		return retextAudited(ctx, tx, []string{code}, code)
 	})
 	return out, err
 }

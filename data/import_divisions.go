@@ -131,7 +131,7 @@ func applyDivisionImport(ctx context.Context, tx pgx.Tx, rep *boundaries.ImportR
 			break
 		}
 	}
-	tag, err := tx.Exec(ctx, `WITH changed AS (
+	rows, err := tx.Query(ctx, `WITH changed AS (
 			SELECT d.code, d.name AS old_name, d.valid_from, s.name AS new_name, s.kind, s.parent_code
 			FROM import_divisions s JOIN divisions d USING (code)
 			WHERE d.name <> s.name OR (d.parent_code IS NULL AND s.parent_code IS NOT NULL)),
@@ -139,12 +139,30 @@ func applyDivisionImport(ctx context.Context, tx pgx.Tx, rep *boundaries.ImportR
 			SELECT code, old_name, valid_from, current_date, 'renamed by import' FROM changed WHERE old_name <> new_name)
 		UPDATE divisions d SET name = c.new_name, kind = CASE WHEN c.kind <> '' THEN c.kind ELSE d.kind END,
 			parent_code = coalesce(d.parent_code, c.parent_code), version = d.version + 1
-		FROM changed c WHERE d.code = c.code`)
+		FROM changed c WHERE d.code = c.code
+		RETURNING d.code, c.old_name <> c.new_name`)
 	if err != nil {
 		return err
 	}
-	rep.Updated += int(tag.RowsAffected())
-	tag, err = tx.Exec(ctx, `INSERT INTO divisions (code, name, level, kind, parent_code, generated)
+	var renamed []string
+	var code string
+	var wasRenamed bool
+	if _, err := pgx.ForEachRow(rows, []any{&code, &wasRenamed}, func() error {
+		rep.Updated++
+		if wasRenamed {
+			renamed = append(renamed, code)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	// Addresses under a renamed division take the new name.
+	if len(renamed) > 0 {
+		if err := retextAudited(ctx, tx, renamed, "import"); err != nil {
+			return err
+		}
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO divisions (code, name, level, kind, parent_code, generated)
 		SELECT s.code, s.name, s.level, s.kind, s.parent_code, s.generated FROM import_divisions s
 		WHERE NOT EXISTS (SELECT 1 FROM divisions d WHERE d.code = s.code)`)
 	if err != nil {

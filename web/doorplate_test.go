@@ -403,3 +403,64 @@ func TestDoorplatePhonePolicyHide(t *testing.T) {
 		t.Errorf("hide policy: page should name the worker without any phone digits")
 	}
 }
+
+// TestDoorplateAddressFollowsDivisionRename checks a division's rename
+// reaches its live addresses in the same transaction: the next scan of a
+// plate shows the new standard name, a retired address keeps the text it
+// had, and the change is in the audit log.
+func TestDoorplateAddressFollowsDivisionRename(t *testing.T) {
+	e := newDoorplateEnv(t, doorplate.PhoneMask)
+	iss := e.as(t, e.approver)
+	st, out := iss.do("POST", "/api/v1/streets", map[string]any{"division_code": e.town, "name": "胜利街",
+		"line": map[string]any{"type": "LineString", "coordinates": [][]float64{{120.001, 30.005}, {120.019, 30.005}}}})
+	mustStatus(t, "create street", st, 201, out)
+	street := out["id"].(float64)
+	var ids []float64
+	for _, n := range []int{1, 3} {
+		st, out := iss.do("POST", "/api/v1/addresses", map[string]any{"division_code": e.a, "street_id": street, "door_number": n,
+			"position": map[string]any{"lon": 120.002 + float64(n)*0.0003, "lat": 30.0055, "crs": "EPSG:4490"}})
+		mustStatus(t, "create address", st, 201, out)
+		ids = append(ids, out["id"].(float64))
+	}
+	st, out = iss.do("POST", "/api/v1/plates/batch", map[string]any{"street_id": street})
+	mustStatus(t, "batch issue", st, 201, out)
+	url := out["plates"].([]any)[0].(map[string]any)["url"].(string)
+	if code, page := get(t, url, false); code != 200 || !strings.Contains(page, "样例区城关街道锦园社区胜利街1号") {
+		t.Fatalf("scan before the rename = %d", code)
+	}
+	st, out = iss.do("POST", fmt.Sprintf("/api/v1/addresses/%.0f/lifecycle", ids[1]), map[string]any{"lifecycle": "retired", "version": 1})
+	mustStatus(t, "retire address 3", st, 200, out)
+
+	ctx := context.Background()
+	on := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	for _, r := range []struct{ code, name string }{{e.a, "锦华社区"}, {e.county, "新样例区"}} {
+		var version int
+		if err := e.db.Pool.QueryRow(ctx, `SELECT version FROM divisions WHERE code = $1`, r.code).Scan(&version); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.db.RenameDivision(ctx, r.code, r.name, on, version); err != nil {
+			t.Fatalf("RenameDivision(%s) = %v", r.code, err)
+		}
+	}
+	const want = "样例省样例市新样例区城关街道锦华社区胜利街1号"
+	deadline := time.Now().Add(5 * time.Second)
+	code, page := get(t, url, false)
+	for !strings.Contains(page, want) && time.Now().Before(deadline) { // the cache hears of it by notification
+		time.Sleep(50 * time.Millisecond)
+		code, page = get(t, url, false)
+	}
+	if code != 200 || !strings.Contains(page, want) || !strings.Contains(page, "Xinyangli Qu") {
+		t.Errorf("scan after the renames = %d, lacks %q or its pinyin:\n%.600s", code, want, page)
+	}
+	for i, w := range []string{want, "样例省样例市样例区城关街道锦园社区胜利街3号"} {
+		var text string
+		if err := e.db.Pool.QueryRow(ctx, `SELECT full_text FROM addresses WHERE id = $1`, int64(ids[i])).Scan(&text); err != nil || text != w {
+			t.Errorf("address %d text = %q, %v; want %q", i, text, err, w)
+		}
+	}
+	var audited int
+	if err := e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'address.retext' AND entity_id = ANY($1)`,
+		[]string{e.a, e.county}).Scan(&audited); err != nil || audited != 2 {
+		t.Errorf("retext audit rows = %d, %v; want 2", audited, err)
+	}
+}
