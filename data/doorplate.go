@@ -228,9 +228,18 @@ func (db *DB) FindScanRecords(ctx context.Context, afterID int64, limit int) ([]
 func (db *DB) FindScanCommunity(ctx context.Context, code string) (doorplate.ScanCommunity, error) {
 	const op = "data.FindScanCommunity"
 	c := doorplate.ScanCommunity{Code: code}
-	if err := db.Pool.QueryRow(ctx, `SELECT name FROM divisions WHERE code = $1`, code).Scan(&c.Name); err != nil {
+	var name, prefix *string
+	if err := db.Pool.QueryRow(ctx, `WITH RECURSIVE up AS (
+			SELECT code, name, parent_code, 0 AS depth FROM divisions WHERE code = $1
+			UNION ALL SELECT d.code, d.name, d.parent_code, up.depth + 1 FROM divisions d JOIN up ON d.code = up.parent_code
+			WHERE up.depth < 6)
+		SELECT (SELECT name FROM up WHERE depth = 0), string_agg(name, '' ORDER BY depth DESC) FROM up`, code).Scan(&name, &prefix); err != nil {
 		return c, translate(op, err)
 	}
+	if name == nil {
+		return c, translate(op, pgx.ErrNoRows)
+	}
+	c.Name, c.Prefix = *name, *prefix
 	info, err := scanCommunity(db.Pool.QueryRow(ctx, `SELECT `+communityCols+` FROM community_info WHERE community_code=$1`, code))
 	switch {
 	case err == nil:

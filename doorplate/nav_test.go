@@ -10,17 +10,19 @@ import (
 
 func TestNavLinks(t *testing.T) {
 	tests := []struct {
-		full, community, want string
+		full, chain, want string
 	}{
-		{"浙江省绍兴市越城区城南街道锦园社区胜利街1号", "锦园社区", "胜利街1号"},
-		{"浙江省绍兴市越城区城南街道锦园社区胜利街1号3幢2单元", "锦园社区", "胜利街1号3幢2单元"},
-		{"胜利街1号", "锦园社区", "胜利街1号"},           // community not in the text
-		{"浙江省绍兴市锦园社区", "锦园社区", "浙江省绍兴市锦园社区"}, // nothing after it
+		{"浙江省绍兴市越城区城南街道锦园社区胜利街1号", "浙江省绍兴市越城区城南街道锦园社区", "胜利街1号"},
+		{"浙江省绍兴市越城区城南街道锦园社区胜利街1号3幢2单元", "浙江省绍兴市越城区城南街道锦园社区", "胜利街1号3幢2单元"},
+		// A community named like its town: the chain, not the name, is cut.
+		{"湖北省咸宁市嘉鱼县新街镇新街村新街路2号", "湖北省咸宁市嘉鱼县新街镇新街村", "新街路2号"},
+		{"胜利街1号", "浙江省绍兴市越城区城南街道锦园社区", "胜利街1号"},    // text not under the chain
+		{"浙江省绍兴市锦园社区", "浙江省绍兴市锦园社区", "浙江省绍兴市锦园社区"}, // nothing after it
 		{"胜利街1号", "", "胜利街1号"},
 	}
 	for _, tt := range tests {
-		if got := navLabel(tt.full, tt.community); got != tt.want {
-			t.Errorf("navLabel(%q, %q) = %q, want %q", tt.full, tt.community, got, tt.want)
+		if got := navLabel(tt.full, tt.chain); got != tt.want {
+			t.Errorf("navLabel(%q, %q) = %q, want %q", tt.full, tt.chain, got, tt.want)
 		}
 	}
 	// Each app gets its own datum: GCJ-02 for Amap and Tencent (lon,lat

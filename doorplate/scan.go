@@ -37,10 +37,11 @@ type ScanRecord struct {
 // contacts, and its current grids in id order (the first grid covering an
 // address is the address's grid).
 type ScanCommunity struct {
-	Code  string
-	Name  string
-	Info  CommunityInfo
-	Grids []Grid
+	Code   string
+	Name   string
+	Prefix string // its division chain's names, province first: how its addresses begin
+	Info   CommunityInfo
+	Grids  []Grid
 }
 
 // grid returns the grid covering p, if any.
@@ -221,7 +222,7 @@ func (s *Service) view(r *ScanRecord, c *ScanCommunity) ScanView {
 	v.GCJ02 = boundaries.WGS84ToGCJ02(r.Position)
 	bLon, bLat := GCJ02ToBD09(v.GCJ02[0], v.GCJ02[1])
 	v.BD09 = orb.Point{bLon, bLat}
-	v.Nav = navLinks(navLabel(r.FullText, c.Name), v.GCJ02, v.BD09)
+	v.Nav = navLinks(navLabel(r.FullText, c.Prefix), v.GCJ02, v.BD09)
 	var grid orb.MultiPolygon
 	if g != nil {
 		grid = g.Geom
@@ -244,13 +245,13 @@ func appendFixed6(b []byte, x float64) []byte {
 	return b
 }
 
-// navLabel is the name the map apps show on the destination: the part of
-// the address after its community (胜利街1号), which a phone shows whole
-// where the full address would be cut; the coordinates do the finding.
-// It is the full address when the community is not in it.
-func navLabel(full, community string) string {
-	if i := strings.Index(full, community); community != "" && i >= 0 && i+len(community) < len(full) {
-		return full[i+len(community):]
+// navLabel is the name the map apps show on the destination: the address
+// after its division chain (胜利街1号), which a phone shows whole where the
+// full address would be cut; the coordinates do the finding. It is the
+// full address when that does not begin with the chain.
+func navLabel(full, chain string) string {
+	if rest, ok := strings.CutPrefix(full, chain); ok && chain != "" && rest != "" {
+		return rest
 	}
 	return full
 }

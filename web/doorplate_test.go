@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -228,6 +229,11 @@ func TestDoorplateIssueScanRevokeReplace(t *testing.T) {
 	}
 	if strings.Contains(page, "<script") || strings.Contains(page, "<form") {
 		t.Error("scan page has script or a form")
+	}
+	// The map apps get the address after its division chain as the label.
+	if label := neturl.QueryEscape("胜利街1号"); !strings.Contains(page, ","+label+"&amp;mode=car") ||
+		strings.Contains(page, neturl.QueryEscape("锦园社区")) {
+		t.Errorf("navigation label is not the street and number alone:\n%s", page)
 	}
 
 	// Tampered, unsigned, unknown-key and garbage codes get a clear page.
