@@ -156,12 +156,20 @@ func mustStatus(t *testing.T, what string, got, want int, out any) {
 	}
 }
 
-func TestDoorplateIssueScanRevokeReplace(t *testing.T) {
-	e := newDoorplateEnv(t, doorplate.PhoneMask)
-	iss := e.as(t, e.approver)
+// mustStreet creates 胜利街, running east–west across the town, and
+// returns the API's answer.
+func (e dpEnv) mustStreet(t *testing.T, iss *client) map[string]any {
+	t.Helper()
 	st, out := iss.do("POST", "/api/v1/streets", map[string]any{"division_code": e.town, "name": "胜利街",
 		"line": map[string]any{"type": "LineString", "coordinates": [][]float64{{120.001, 30.005}, {120.019, 30.005}}}})
 	mustStatus(t, "create street", st, 201, out)
+	return out
+}
+
+func TestDoorplateIssueScanRevokeReplace(t *testing.T) {
+	e := newDoorplateEnv(t, doorplate.PhoneMask)
+	iss := e.as(t, e.approver)
+	out := e.mustStreet(t, iss)
 	street := int64(out["id"].(float64))
 	if out["orientation"] != "ew" || out["pinyin"] != "Shengli Jie" {
 		t.Errorf("street = %v, want ew and Shengli Jie", out)
@@ -184,7 +192,7 @@ func TestDoorplateIssueScanRevokeReplace(t *testing.T) {
 	if w, _ := a2["warnings"].([]any); len(w) != 1 {
 		t.Errorf("even number on the odd side: warnings = %v, want one", a2["warnings"])
 	}
-	st, out = iss.do("POST", "/api/v1/addresses", map[string]any{"division_code": e.a, "street_id": street, "door_number": 1,
+	st, out := iss.do("POST", "/api/v1/addresses", map[string]any{"division_code": e.a, "street_id": street, "door_number": 1,
 		"position": map[string]any{"lon": 120.003, "lat": 30.0055}})
 	mustStatus(t, "duplicate number", st, 409, out)
 	st, out = iss.do("POST", "/api/v1/addresses", map[string]any{"division_code": e.a, "street_id": street, "door_number": 5,
@@ -417,10 +425,7 @@ func TestDoorplatePhonePolicyHide(t *testing.T) {
 func TestDoorplateAddressFollowsDivisionRename(t *testing.T) {
 	e := newDoorplateEnv(t, doorplate.PhoneMask)
 	iss := e.as(t, e.approver)
-	st, out := iss.do("POST", "/api/v1/streets", map[string]any{"division_code": e.town, "name": "胜利街",
-		"line": map[string]any{"type": "LineString", "coordinates": [][]float64{{120.001, 30.005}, {120.019, 30.005}}}})
-	mustStatus(t, "create street", st, 201, out)
-	street := out["id"].(float64)
+	street := e.mustStreet(t, iss)["id"].(float64)
 	var ids []float64
 	for _, n := range []int{1, 3} {
 		st, out := iss.do("POST", "/api/v1/addresses", map[string]any{"division_code": e.a, "street_id": street, "door_number": n,
@@ -428,7 +433,7 @@ func TestDoorplateAddressFollowsDivisionRename(t *testing.T) {
 		mustStatus(t, "create address", st, 201, out)
 		ids = append(ids, out["id"].(float64))
 	}
-	st, out = iss.do("POST", "/api/v1/plates/batch", map[string]any{"street_id": street})
+	st, out := iss.do("POST", "/api/v1/plates/batch", map[string]any{"street_id": street})
 	mustStatus(t, "batch issue", st, 201, out)
 	url := out["plates"].([]any)[0].(map[string]any)["url"].(string)
 	if code, page := get(t, url, false); code != 200 || !strings.Contains(page, "样例区城关街道锦园社区胜利街1号") {
