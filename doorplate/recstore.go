@@ -25,7 +25,7 @@ type recStore struct {
 	// The few distinct short values (plate status, key id, lifecycle,
 	// division code) and the street lines, by index.
 	words     []string
-	wordIdx   map[string]uint16
+	wordIdx   map[string]uint32
 	streets   []orb.LineString
 	streetIdx map[int64]int32
 }
@@ -38,14 +38,13 @@ type recSlot struct {
 	chunk   uint32
 	off     uint32
 	n       [6]uint16 // lengths of PublicID, ReplacedByID, ReplacedByKey, AddressCode, FullText, Pinyin
-	word    [4]uint16 // PlateStatus, KeyID, Lifecycle, DivisionCode
+	word    [4]uint32 // PlateStatus, KeyID, Lifecycle, DivisionCode (a national list has 620,000 villages)
 	street  int32     // -1: none
 	dead    bool
 }
 
 const (
-	recChunk = 4 << 20   // bytes of text per chunk
-	maxWords = 1<<16 - 1 // distinct short values the store takes
+	recChunk = 4 << 20 // bytes of text per chunk
 )
 
 func newRecStore() *recStore {
@@ -56,14 +55,14 @@ func newRecStore() *recStore {
 
 func (st *recStore) reset() {
 	st.idx, st.slots, st.chunks, st.dead = map[uint64]int32{}, nil, nil, 0
-	st.words, st.wordIdx, st.streets, st.streetIdx = nil, map[string]uint16{}, nil, map[int64]int32{}
+	st.words, st.wordIdx, st.streets, st.streetIdx = nil, map[string]uint32{}, nil, map[int64]int32{}
 }
 
 func (st *recStore) len() int { return len(st.idx) }
 
 // put stores r as version stamp. It reports false when it cannot (a text
-// field over 64 KB, a hash already taken by another plate, too many
-// distinct short values); such plates are read when scanned.
+// field over 64 KB, a hash already taken by another plate); such plates
+// are read when scanned.
 func (st *recStore) put(r *ScanRecord, stamp uint64) bool {
 	texts := [6]string{r.PublicID, r.ReplacedByID, r.ReplacedByKey, r.AddressCode, r.FullText, r.Pinyin}
 	size := 0
@@ -80,11 +79,7 @@ func (st *recStore) put(r *ScanRecord, stamp uint64) bool {
 		return false
 	}
 	for i, w := range [4]string{r.PlateStatus, r.KeyID, r.Lifecycle, r.DivisionCode} {
-		k, ok := st.word(w)
-		if !ok {
-			return false
-		}
-		sl.word[i] = k
+		sl.word[i] = st.word(w)
 	}
 	sl.stamp, sl.plateID, sl.pos, sl.street = stamp, r.PlateID, r.Position, st.street(r)
 	if n := len(st.chunks); n == 0 || len(st.chunks[n-1])+size > cap(st.chunks[n-1]) {
@@ -104,16 +99,13 @@ func (st *recStore) put(r *ScanRecord, stamp uint64) bool {
 	return true
 }
 
-func (st *recStore) word(w string) (uint16, bool) {
+func (st *recStore) word(w string) uint32 {
 	if k, ok := st.wordIdx[w]; ok {
-		return k, true
-	}
-	if len(st.words) >= maxWords {
-		return 0, false
+		return k
 	}
 	st.words = append(st.words, w)
-	st.wordIdx[w] = uint16(len(st.words) - 1)
-	return uint16(len(st.words) - 1), true
+	st.wordIdx[w] = uint32(len(st.words) - 1)
+	return uint32(len(st.words) - 1)
 }
 
 // street returns the index of r's street line, shared by the plates of

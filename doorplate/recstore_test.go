@@ -105,3 +105,21 @@ func TestScanCacheRestartsWornStore(t *testing.T) {
 		t.Errorf("dropping a quarter: restart %v, %d records left; want a restart and none", all, c.packed.len())
 	}
 }
+
+// TestRecStoreTakesANationOfCommunities checks plates of more distinct
+// communities than a 16-bit index holds are all kept (the national list
+// has 620,573 villages).
+func TestRecStoreTakesANationOfCommunities(t *testing.T) {
+	st := newRecStore()
+	const n = 70_000
+	for i := 1; i <= n; i++ {
+		r := testRecord(i)
+		r.DivisionCode = fmt.Sprintf("33%010d", i)
+		if !st.put(&r, uint64(i)) {
+			t.Fatalf("put(%d) refused", i)
+		}
+	}
+	if got, _, ok := st.get(testRecord(n).PublicID); !ok || got.DivisionCode != fmt.Sprintf("33%010d", n) {
+		t.Errorf("plate %d: %v %v, want division 33%010d", n, got, ok, n)
+	}
+}
