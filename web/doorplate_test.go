@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/boundaries"
 	"github.com/diming/diming/data"
 	"github.com/diming/diming/data/dbtest"
 	"github.com/diming/diming/doorplate"
@@ -473,5 +474,18 @@ func TestDoorplateAddressFollowsDivisionRename(t *testing.T) {
 	if err := e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'address.retext' AND entity_id = ANY($1)`,
 		[]string{e.a, e.county}).Scan(&audited); err != nil || audited != 2 {
 		t.Errorf("retext audit rows = %d, %v; want 2", audited, err)
+	}
+	// A new year's NBS list that renames the community does the same.
+	rows := func(yield func(boundaries.Division, error) bool) {
+		yield(boundaries.Division{Code: e.a, Name: "锦绣社区", Level: boundaries.Village, Kind: "居委会", ParentCode: e.town}, nil)
+	}
+	rep := &boundaries.ImportReport{Kind: "nbs"}
+	if err := e.db.ImportDivisions(ctx, rows, rep); err != nil || rep.Updated != 1 {
+		t.Fatalf("ImportDivisions = %+v, %v; want one rename", rep, err)
+	}
+	var text string
+	if err := e.db.Pool.QueryRow(ctx, `SELECT full_text FROM addresses WHERE id = $1`, int64(ids[0])).Scan(&text); err != nil ||
+		text != "样例省样例市新样例区城关街道锦绣社区胜利街1号" {
+		t.Errorf("address text after the import = %q, %v", text, err)
 	}
 }
