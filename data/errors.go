@@ -3,10 +3,23 @@ package data
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
+	"syscall"
 
 	"github.com/diming/diming"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Messages for the database being unreachable or overloaded. They are the
+// words a person reads; the kind beside them (unavailable, 503) is the
+// machine-readable part.
+const (
+	msgUnreachable = "数据库暂时无法连接，请稍后重试"
+	msgTooSlow     = "数据库响应超时，请稍后重试或缩小查询范围"
+	msgBusy        = "数据库繁忙，请稍后重试"
+	msgCancelled   = "请求已取消"
 )
 
 // translate maps database errors to diming kinds by SQLSTATE, never by
@@ -24,37 +37,72 @@ func translate(op string, err error) error {
 		return diming.E(op, diming.NotFound, "not found", err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return diming.E(op, diming.Unavailable, "the database took too long; try again", err)
+		return diming.E(op, diming.Unavailable, msgTooSlow, err)
 	}
 	if errors.Is(err, context.Canceled) {
-		return diming.E(op, diming.Unavailable, "request cancelled", err)
+		return diming.E(op, diming.Unavailable, msgCancelled, err)
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "23505", "23P01":
-			return diming.E(op, diming.Conflict, conflictMessage(pe), err)
-		case "23503":
-			return diming.E(op, diming.Invalid, "refers to a record that does not exist ("+pe.ConstraintName+")", err)
-		case "23514", "23502", "22P02", "22023", "XX000":
-			return diming.E(op, diming.Invalid, invalidMessage(pe), err)
-		case "57014", "55P03", "40001", "40P01":
-			return diming.E(op, diming.Unavailable, "the database is busy; try again", err)
-		case "P0001":
-			// RAISE EXCEPTION from our own triggers carries a user message.
-			return diming.E(op, diming.Invalid, pe.Message, err)
-		case "42501":
-			return diming.E(op, diming.Forbidden, pe.Message, err)
-		}
-		if len(pe.Code) == 2 && pe.Code[:2] == "08" {
-			return diming.E(op, diming.Unavailable, "the database is unreachable", err)
-		}
+		return translateSQLState(op, pe, err)
 	}
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) {
-		return diming.E(op, diming.Unavailable, "the database is unreachable", err)
+	if unreachable(err) {
+		return diming.E(op, diming.Unavailable, msgUnreachable, err)
 	}
 	return diming.E(op, err)
+}
+
+// translateSQLState is the one table from SQLSTATE to kind.
+func translateSQLState(op string, pe *pgconn.PgError, err error) error {
+	switch pe.Code {
+	case "23505", "23P01":
+		return diming.E(op, diming.Conflict, conflictMessage(pe), err)
+	case "23503":
+		return diming.E(op, diming.Invalid, "refers to a record that does not exist ("+pe.ConstraintName+")", err)
+	case "23514", "23502", "22P02", "22023", "XX000":
+		return diming.E(op, diming.Invalid, invalidMessage(pe), err)
+	case "57014":
+		return diming.E(op, diming.Unavailable, msgTooSlow, err)
+	case "55P03", "40001", "40P01", "53300", "53400":
+		// Lock not available, serialization failure, deadlock, too many
+		// connections, configuration limit: retrying helps.
+		return diming.E(op, diming.Unavailable, msgBusy, err)
+	case "57P01", "57P02", "57P03":
+		// Admin shutdown, crash shutdown, cannot connect now (starting
+		// up or shutting down).
+		return diming.E(op, diming.Unavailable, msgUnreachable, err)
+	case "P0001":
+		// RAISE EXCEPTION from our own triggers carries a user message.
+		return diming.E(op, diming.Invalid, pe.Message, err)
+	case "42501":
+		return diming.E(op, diming.Forbidden, pe.Message, err)
+	}
+	switch pe.Code[:min(2, len(pe.Code))] {
+	case "08": // connection exception
+		return diming.E(op, diming.Unavailable, msgUnreachable, err)
+	case "53": // insufficient resources
+		return diming.E(op, diming.Unavailable, msgBusy, err)
+	}
+	return diming.E(op, err)
+}
+
+// unreachable reports whether err is a failure to reach the server at all:
+// a refused or failed connection, or a connection lost mid-query. pgx
+// marks errors raised before anything was sent as safe to retry.
+func unreachable(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	return pgconn.SafeToRetry(err) || pgconn.Timeout(err)
 }
 
 func conflictMessage(pe *pgconn.PgError) string {
