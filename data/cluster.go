@@ -36,6 +36,11 @@ const DefaultBinDir = "/usr/lib/postgresql/15/bin"
 
 func (c Cluster) dataDir() string      { return filepath.Join(c.Dir, "data") }
 func (c Cluster) passwordFile() string { return filepath.Join(c.Dir, "password") }
+func (c Cluster) appPasswordFile() string { return filepath.Join(c.Dir, "app-password") }
+
+// AppRole is the ordinary role the server connects as on the private
+// cluster; the cluster's superuser owns the schema and runs migrations.
+const AppRole = "diming_app"
 func (c Cluster) logFile() string      { return filepath.Join(c.Dir, "data", "server.log") }
 
 // URL returns the connection URL of database name on the cluster.
@@ -47,6 +52,47 @@ func (c Cluster) URL(name string) (string, error) {
 	u := url.URL{Scheme: "postgres", User: url.UserPassword("postgres", strings.TrimSpace(string(pw))),
 		Host: "127.0.0.1:" + strconv.Itoa(c.Port), Path: "/" + name, RawQuery: "sslmode=disable"}
 	return u.String(), nil
+}
+
+// AppURL returns the URL of database name on the cluster as the
+// application role (see Setup).
+func (c Cluster) AppURL(name string) (string, error) {
+	pw, err := os.ReadFile(c.appPasswordFile())
+	if err != nil {
+		return "", fmt.Errorf("the application role of the private cluster in %s is not set up (run `diming db start`): %w", c.Dir, err)
+	}
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(AppRole, strings.TrimSpace(string(pw))),
+		Host: "127.0.0.1:" + strconv.Itoa(c.Port), Path: "/" + name, RawQuery: "sslmode=disable"}
+	return u.String(), nil
+}
+
+// Setup ensures database name and the application role on the running
+// cluster and returns the owner's URL (for migrations) and the
+// application role's URL (for the server). The role's password is
+// generated on first use and kept beside the cluster's.
+func (c Cluster) Setup(ctx context.Context, name string) (ownerURL, appURL string, err error) {
+	admin, err := c.URL("postgres")
+	if err != nil {
+		return "", "", err
+	}
+	if ownerURL, err = EnsureDatabase(ctx, admin, name); err != nil {
+		return "", "", err
+	}
+	pw, err := os.ReadFile(c.appPasswordFile())
+	if errors.Is(err, os.ErrNotExist) {
+		b := make([]byte, 18)
+		_, _ = rand.Read(b)
+		pw = []byte(hex.EncodeToString(b))
+		err = os.WriteFile(c.appPasswordFile(), append(pw, '\n'), 0o600)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if err := EnsureAppRole(ctx, admin, AppRole, strings.TrimSpace(string(pw))); err != nil {
+		return "", "", err
+	}
+	appURL, err = c.AppURL(name)
+	return ownerURL, appURL, err
 }
 
 // command builds a command that runs as the postgres user when we are root.

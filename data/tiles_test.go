@@ -267,7 +267,7 @@ func BenchmarkTiles(b *testing.B) {
 func TestRenderTileNewLayer(t *testing.T) {
 	db := tileDB(t)
 	ctx := t.Context()
-	if _, err := db.Pool.Exec(ctx, `CREATE TABLE tile_test_points (id bigint PRIMARY KEY, name text, geom geometry(Point, 4326));
+	if err := dbtest.AsOwner(t, db, `CREATE TABLE tile_test_points (id bigint PRIMARY KEY, name text, geom geometry(Point, 4326));
 		CREATE INDEX ON tile_test_points USING gist(geom);
 		INSERT INTO tile_test_points VALUES (1, '府山', ST_SetSRID(ST_MakePoint(120.578, 30.006), 4326)),
 			(2, '远处', ST_SetSRID(ST_MakePoint(100, 20), 4326))`); err != nil {

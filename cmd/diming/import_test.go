@@ -20,12 +20,7 @@ import (
 // that replaces the derived line.
 func TestImportLinesCommand(t *testing.T) {
 	_, url := dbtest.Fresh(t, false)
-	getenv := func(k string) string {
-		if k == "DATABASE_URL" {
-			return url
-		}
-		return ""
-	}
+	getenv := dbEnv(t, url, nil)
 	diming := func(args ...string) (string, error) {
 		var out strings.Builder
 		err := run(t.Context(), args, getenv, strings.NewReader(""), &out, io.Discard)

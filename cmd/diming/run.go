@@ -31,7 +31,8 @@ Flags (each falls back to the environment variable shown):
 // Config is everything the command needs, from flags and the environment.
 type Config struct {
 	Addr       string // DIMING_ADDR
-	DBURL      string // DATABASE_URL
+	DBURL      string // DATABASE_URL: the server's own, ordinary role
+	DBOwnerURL string // DATABASE_OWNER_URL: the schema owner, for migrations
 	PublicURL  string // DIMING_PUBLIC_URL
 	LogFormat  string // DIMING_LOG_FORMAT
 	Migrate    bool   // DIMING_MIGRATE
@@ -88,7 +89,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	fs.StringVar(&c.Addr, "addr", env("DIMING_ADDR", "127.0.0.1:8080"), "listen address (DIMING_ADDR)")
-	fs.StringVar(&c.DBURL, "db", env("DATABASE_URL", ""), "PostgreSQL URL; empty uses the private cluster (DATABASE_URL)")
+	fs.StringVar(&c.DBURL, "db", env("DATABASE_URL", ""), "PostgreSQL URL the server connects with, as an ordinary role; empty uses the private cluster (DATABASE_URL)")
+	fs.StringVar(&c.DBOwnerURL, "db-owner", env("DATABASE_OWNER_URL", ""),
+		"PostgreSQL URL of the role that owns the schema; migrations run with it and grant -db's role its privileges (DATABASE_OWNER_URL)")
 	fs.StringVar(&c.PublicURL, "public-url", env("DIMING_PUBLIC_URL", ""), "external base URL for links and QR codes (DIMING_PUBLIC_URL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("DIMING_LOG_FORMAT", "json"), "json or text (DIMING_LOG_FORMAT)")
 	fs.BoolVar(&c.Migrate, "migrate", envBool("DIMING_MIGRATE", true), "apply migrations at start-up (DIMING_MIGRATE)")
@@ -143,12 +146,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "db":
 		return dbCommand(ctx, cfg, rest, stdout)
 	case "migrate":
-		db, err := openDB(ctx, cfg, logger)
+		owner, app, err := databaseURLs(ctx, cfg, io.Discard)
 		if err != nil {
 			return err
 		}
-		defer db.Close()
-		if err := db.Migrate(ctx); err != nil {
+		if owner == "" {
+			// An operator who asks to migrate without naming the owner
+			// means DATABASE_URL's role.
+			owner = app
+		}
+		if err := migrateAs(ctx, owner, app, logger); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "migrations applied")
@@ -173,39 +180,78 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return fmt.Errorf("unknown command %q; run `diming help`", cmd)
 }
 
-// databaseURL is DATABASE_URL when set; otherwise the private cluster is
-// started (created on first use) and its database ensured.
-func databaseURL(ctx context.Context, cfg Config, out io.Writer) (string, error) {
+// databaseURLs returns the owner's URL (migrations) and the application
+// role's URL (everything else). With DATABASE_URL set they are
+// DATABASE_OWNER_URL (possibly empty) and DATABASE_URL; otherwise the
+// private cluster is started (created on first use) and both roles set up.
+func databaseURLs(ctx context.Context, cfg Config, out io.Writer) (owner, app string, err error) {
 	if cfg.DBURL != "" {
-		return cfg.DBURL, nil
+		return cfg.DBOwnerURL, cfg.DBURL, nil
 	}
 	cl := cfg.cluster()
 	if err := cl.Start(ctx, out); err != nil {
-		return "", err
+		return "", "", err
 	}
-	admin, err := cl.URL("postgres")
-	if err != nil {
-		return "", err
-	}
-	return data.EnsureDatabase(ctx, admin, cfg.PGDatabase)
+	return cl.Setup(ctx, cfg.PGDatabase)
 }
 
+// openDB connects as the application role. Migrations run first, as the
+// owner, when there is an owner URL and -migrate is on; without one the
+// schema must already be current.
 func openDB(ctx context.Context, cfg Config, logger *slog.Logger) (*data.DB, error) {
-	u, err := databaseURL(ctx, cfg, io.Discard)
+	owner, app, err := databaseURLs(ctx, cfg, io.Discard)
 	if err != nil {
 		return nil, err
 	}
-	db, err := data.Open(ctx, data.Config{URL: u, MaxConns: 32, StatementTimeout: 30 * time.Minute}, logger)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Migrate {
-		if err := db.Migrate(ctx); err != nil {
-			db.Close()
+	if cfg.Migrate && owner != "" {
+		if err := migrateAs(ctx, owner, app, logger); err != nil {
 			return nil, err
 		}
 	}
+	db, err := data.Open(ctx, data.Config{URL: app, MaxConns: 32, StatementTimeout: 30 * time.Minute}, logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireMigrated(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if p, err := db.Privileges(ctx); err == nil && p.Privileged() {
+		logger.Warn("the server connects as a superuser or as the owner of the schema, so the database cannot hold it to the append-only audit log and no-delete rules; give DATABASE_URL an ordinary role and DATABASE_OWNER_URL the owner (see README)",
+			"role", p.Role, "superuser", p.Superuser, "owns_tables", p.OwnsTables)
+	}
 	return db, nil
+}
+
+// migrateAs applies the migrations on the owner's connection and grants
+// the application role (the user of appURL) its privileges.
+func migrateAs(ctx context.Context, ownerURL, appURL string, logger *slog.Logger) error {
+	odb, err := data.Open(ctx, data.Config{URL: ownerURL, MaxConns: 2, StatementTimeout: 30 * time.Minute}, logger)
+	if err != nil {
+		return fmt.Errorf("connect as the schema owner (DATABASE_OWNER_URL): %w", err)
+	}
+	defer odb.Close()
+	if err := odb.Migrate(ctx); err != nil {
+		return err
+	}
+	ownerRole, appRole := data.URLRole(ownerURL), data.URLRole(appURL)
+	if appRole == "" || appRole == ownerRole {
+		return nil
+	}
+	return odb.GrantApp(ctx, appRole)
+}
+
+// requireMigrated refuses to go on with a schema older than this binary.
+func requireMigrated(ctx context.Context, db *data.DB) error {
+	applied, available, err := db.MigrationState(ctx)
+	if err == nil && applied == available {
+		return nil
+	}
+	hint := "请用拥有数据库结构的角色迁移：设置 DATABASE_OWNER_URL（或 -db-owner）后重新启动，或运行 `diming -db-owner URL migrate`"
+	if err != nil {
+		return fmt.Errorf("无法读取数据库迁移状态（%w）；%s", err, hint)
+	}
+	return fmt.Errorf("数据库结构未更新：已应用 %d 个迁移，本程序需要 %d 个；%s", applied, available, hint)
 }
 
 func dbCommand(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
@@ -218,11 +264,7 @@ func dbCommand(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 		if err := cl.Start(ctx, stdout); err != nil {
 			return err
 		}
-		admin, err := cl.URL("postgres")
-		if err != nil {
-			return err
-		}
-		_, err = data.EnsureDatabase(ctx, admin, cfg.PGDatabase)
+		_, _, err := cl.Setup(ctx, cfg.PGDatabase)
 		return err
 	case "stop":
 		return cl.Stop(ctx)

@@ -19,15 +19,7 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 // start-up, serves /healthz and /readyz, and shuts down on cancel.
 func TestRunServes(t *testing.T) {
 	_, url := dbtest.Fresh(t, false)
-	getenv := func(k string) string {
-		switch k {
-		case "DATABASE_URL":
-			return url
-		case "DIMING_PLATE_KEYS":
-			return "k1:c2VjcmV0LWtleS1mb3ItdGhlLXRlc3QtcnVuLW9mLWRpbWluZw=="
-		}
-		return ""
-	}
+	getenv := dbEnv(t, url, map[string]string{"DIMING_PLATE_KEYS": "k1:c2VjcmV0LWtleS1mb3ItdGhlLXRlc3QtcnVuLW9mLWRpbWluZw=="})
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
@@ -57,6 +49,50 @@ func TestRunServes(t *testing.T) {
 	}
 }
 
+// dbEnv is the environment of a deployment on the database at ownerURL:
+// the server's ordinary role in DATABASE_URL and the owner in
+// DATABASE_OWNER_URL, plus extra.
+func dbEnv(t *testing.T, ownerURL string, extra map[string]string) func(string) string {
+	appURL := dbtest.AppURL(t, ownerURL)
+	return func(k string) string {
+		switch k {
+		case "DATABASE_URL":
+			return appURL
+		case "DATABASE_OWNER_URL":
+			return ownerURL
+		}
+		return extra[k]
+	}
+}
+
+// TestRunWithoutOwner: with only DATABASE_URL the server does not try to
+// migrate as its own role; on a schema that is not current it stops and
+// says how to give the owner.
+func TestRunWithoutOwner(t *testing.T) {
+	_, url := dbtest.Fresh(t, false)
+	full := dbEnv(t, url, nil)
+	appOnly := func(k string) string {
+		if k == "DATABASE_OWNER_URL" {
+			return ""
+		}
+		return full(k)
+	}
+	err := run(t.Context(), []string{"user", "add", "-username", "early", "-roles", "admin"}, appOnly,
+		strings.NewReader("a long enough password\n"), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_OWNER_URL") {
+		t.Fatalf("run on an unmigrated database without the owner = %v, want a pointer to DATABASE_OWNER_URL", err)
+	}
+	if err := run(t.Context(), []string{"migrate"}, full, strings.NewReader(""), io.Discard, io.Discard); err != nil {
+		t.Fatalf("migrate with the owner = %v", err)
+	}
+	var out strings.Builder
+	err = run(t.Context(), []string{"user", "add", "-username", "later", "-roles", "admin"}, appOnly,
+		strings.NewReader("a long enough password\n"), &out, io.Discard)
+	if err != nil || !strings.Contains(out.String(), "created user later") {
+		t.Fatalf("run as the application role after migrating = %v, %q", err, out.String())
+	}
+}
+
 func poll(t *testing.T, url string) int {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -76,12 +112,7 @@ func poll(t *testing.T, url string) int {
 
 func TestUserAddBootstrapsAdmin(t *testing.T) {
 	_, url := dbtest.Fresh(t, false)
-	getenv := func(k string) string {
-		if k == "DATABASE_URL" {
-			return url
-		}
-		return ""
-	}
+	getenv := dbEnv(t, url, nil)
 	var out strings.Builder
 	err := run(t.Context(), []string{"user", "add", "-username", "root-admin", "-roles", "admin"}, getenv,
 		strings.NewReader("a long enough password\n"), &out, io.Discard)

@@ -1,6 +1,11 @@
 // Package dbtest gives tests a real PostGIS database: a throwaway database
 // per test binary on the project's test cluster, with every migration
 // applied. A test that cannot reach the database fails; it never skips.
+//
+// As in production, the migrations run as the owner and the tests run as
+// an ordinary application role with the privileges data.GrantApp gives
+// it (one role per test binary, dropped at the end). Owner returns the
+// owner's handle for the few fixtures that need DDL.
 package dbtest
 
 import (
@@ -9,6 +14,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,9 +29,17 @@ const EnvURL = "DIMING_TEST_DATABASE_URL"
 
 var (
 	once   sync.Once
-	shared *data.DB
+	shared *data.DB // as the application role
+	owner  *data.DB // as the owner, for DDL fixtures
 	name   string
 	setup  error
+
+	roleOnce     sync.Once
+	role, rolePW string
+	roleErr      error
+	roleCreated  bool
+
+	owners sync.Map // *data.DB (application role) → its database's owner URL
 )
 
 // Open returns the package's shared test database, creating and migrating
@@ -39,9 +53,78 @@ func Open(tb testing.TB) *data.DB {
 	return shared
 }
 
+// Owner returns the shared test database as its owner, for fixtures
+// that create tables, functions or triggers. Call Regrant after creating
+// tables the application role must read.
+func Owner(tb testing.TB) *data.DB {
+	tb.Helper()
+	Open(tb)
+	return owner
+}
+
+// AsOwner runs sql on db's database as its owner (a fixture that
+// creates a table, function or trigger) and then re-grants the
+// application role, so tables the fixture made are readable by db.
+func AsOwner(tb testing.TB, db *data.DB, sql string) error {
+	tb.Helper()
+	v, ok := owners.Load(db)
+	if !ok {
+		tb.Fatal("AsOwner: db did not come from dbtest")
+	}
+	ctx := context.Background()
+	odb, err := data.Open(ctx, data.Config{URL: v.(string), MaxConns: 1}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		tb.Fatalf("connect as the owner: %v", err)
+	}
+	defer odb.Close()
+	if _, err := odb.Pool.Exec(ctx, sql); err != nil {
+		return err
+	}
+	if err := odb.GrantApp(ctx, role); err != nil {
+		tb.Fatalf("grant the application role: %v", err)
+	}
+	return nil
+}
+
+// AppURL returns dbURL (a test database URL) logging in as the test
+// binary's application role instead of the owner.
+func AppURL(tb testing.TB, dbURL string) string {
+	tb.Helper()
+	if err := ensureRole(); err != nil {
+		tb.Fatalf("application role: %v", err)
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u.User = url.UserPassword(role, rolePW)
+	return u.String()
+}
+
+// ensureRole creates the test binary's application role once.
+func ensureRole() error {
+	roleOnce.Do(func() {
+		admin := adminURL()
+		if admin == "" {
+			roleErr = errNoURL
+			return
+		}
+		role = "diming_test_app_" + randomName()[len("diming_test_"):]
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		rolePW = hex.EncodeToString(b)
+		roleErr = data.EnsureAppRole(context.Background(), admin, role, rolePW)
+		roleCreated = roleErr == nil
+	})
+	return roleErr
+}
+
 // Fresh returns a database of its own for a test that must start from an
-// empty schema; it is dropped when the test ends.
-func Fresh(tb testing.TB, migrate bool) (*data.DB, string) {
+// empty schema; it is dropped when the test ends. Without migrate the
+// handle is the owner's, for tests of the migrations themselves; with
+// migrate the migrations run as the owner and the handle is the
+// application role's, as the server's would be. url is the owner's URL.
+func Fresh(tb testing.TB, migrate bool) (db *data.DB, url string) {
 	tb.Helper()
 	admin := adminURL()
 	if admin == "" {
@@ -53,20 +136,36 @@ func Fresh(tb testing.TB, migrate bool) (*data.DB, string) {
 	if err != nil {
 		tb.Fatalf("create test database: %v", err)
 	}
-	db, err := data.Open(ctx, data.Config{URL: u, MaxConns: 8}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	odb, err := data.Open(ctx, data.Config{URL: u, MaxConns: 8}, logger)
 	if err != nil {
 		tb.Fatalf("open test database: %v", err)
 	}
 	tb.Cleanup(func() {
-		db.Close()
+		odb.Close()
 		_ = data.DropDatabase(context.Background(), admin, n)
 	})
-	if migrate {
-		if err := db.Migrate(ctx); err != nil {
-			tb.Fatalf("migrate: %v", err)
-		}
+	if !migrate {
+		return odb, u
 	}
-	return db, u
+	if err := odb.Migrate(ctx); err != nil {
+		tb.Fatalf("migrate: %v", err)
+	}
+	if err := ensureRole(); err != nil {
+		tb.Fatalf("application role: %v", err)
+	}
+	if err := odb.GrantApp(ctx, role); err != nil {
+		tb.Fatalf("grant the application role: %v", err)
+	}
+	adb, err := data.Open(ctx, data.Config{URL: AppURL(tb, u), MaxConns: 8}, logger)
+	if err != nil {
+		tb.Fatalf("open test database as the application role: %v", err)
+	}
+	owners.Store(adb, u)
+	// Cleanups run last-in first-out: the application pool closes before
+	// the database is dropped.
+	tb.Cleanup(adb.Close)
+	return adb, u
 }
 
 func adminURL() string { return os.Getenv(EnvURL) }
@@ -88,25 +187,48 @@ func create() (*data.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := data.Open(ctx, data.Config{URL: u, MaxConns: 16}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if owner, err = data.Open(ctx, data.Config{URL: u, MaxConns: 4}, logger); err != nil {
+		return nil, err
+	}
+	if err := owner.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	if err := ensureRole(); err != nil {
+		return nil, err
+	}
+	if err := owner.GrantApp(ctx, role); err != nil {
+		return nil, err
+	}
+	appURL, err := url.Parse(u)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(ctx); err != nil {
+	appURL.User = url.UserPassword(role, rolePW)
+	app, err := data.Open(ctx, data.Config{URL: appURL.String(), MaxConns: 16}, logger)
+	if err != nil {
 		return nil, err
 	}
-	return db, nil
+	owners.Store(app, u)
+	return app, nil
 }
 
 // Main wraps a package's TestMain: it runs the tests and drops the shared
 // database afterwards (kept when DIMING_KEEP_TEST_DB is set, for debugging).
 func Main(m *testing.M) int {
 	code := m.Run()
+	keep := os.Getenv("DIMING_KEEP_TEST_DB") != ""
 	if shared != nil {
 		shared.Close()
-		if os.Getenv("DIMING_KEEP_TEST_DB") == "" {
+	}
+	if owner != nil {
+		owner.Close()
+		if !keep {
 			_ = data.DropDatabase(context.Background(), adminURL(), name)
 		}
+	}
+	if roleCreated && !keep {
+		_ = data.DropRole(context.Background(), adminURL(), role)
 	}
 	return code
 }
