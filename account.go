@@ -1,6 +1,7 @@
 package diming
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -70,4 +71,87 @@ func ValidateScope(fe FieldErrors, scope string) {
 		}
 	}
 	fe.Add("scope", "a division code of 6, 9 or 12 digits, or empty for the whole country")
+}
+
+// LoginPolicy is how sign-in failures are throttled, per account and per
+// client address. Failures within Window count; reaching the limit locks
+// the account (or address) for BaseLock, and each further lock-out doubles
+// the time, up to MaxLock. While locked, even the right password is
+// refused. The counts live in the database, so every server instance
+// applies the same limits.
+type LoginPolicy struct {
+	AccountFailures int
+	AddressFailures int
+	Window          time.Duration
+	BaseLock        time.Duration
+	MaxLock         time.Duration
+	// Forget is how long after its last failure an account or address
+	// starts again from the first lock-out.
+	Forget time.Duration
+}
+
+// DefaultLoginPolicy locks an account after 5 failures in 15 minutes and
+// an address after 20, for 1, 2, 4 … up to 60 minutes.
+func DefaultLoginPolicy() LoginPolicy {
+	return LoginPolicy{AccountFailures: 5, AddressFailures: 20, Window: 15 * time.Minute,
+		BaseLock: time.Minute, MaxLock: time.Hour, Forget: 24 * time.Hour}
+}
+
+// LockFor is how long the lock-out after lockouts earlier ones lasts.
+func (p LoginPolicy) LockFor(lockouts int) time.Duration {
+	d := p.BaseLock
+	for i := 0; i < lockouts && d < p.MaxLock; i++ {
+		d *= 2
+	}
+	return min(d, p.MaxLock)
+}
+
+// LoginAttempt is one try at a password: a sign-in or the check of the
+// current password before a change. Addr is the client address as the
+// trusted-proxy rule determined it.
+type LoginAttempt struct {
+	Username string
+	Password string
+	Addr     string
+}
+
+// Locked is carried by the TooMany error of a locked account or address;
+// Until is when to try again.
+type Locked struct {
+	Until   time.Time
+	Address bool // the client address is locked, not the account
+}
+
+func (l *Locked) Error() string { return "locked until " + l.Until.UTC().Format(time.RFC3339) }
+
+// LockedMessage is what a person reads when sign-in is locked: until when
+// (Beijing time) and roughly how long.
+func LockedMessage(l Locked, now time.Time) string {
+	mins := int(l.Until.Sub(now).Minutes()) + 1
+	who := "该账号"
+	if l.Address {
+		who = "来自您所在网络地址的登录"
+	}
+	beijing := time.FixedZone("CST", 8*3600) // a fixed zone needs no tzdata
+	return fmt.Sprintf("登录失败次数过多，%s已暂时锁定；请在北京时间 %s 之后（约 %d 分钟后）再试", who, l.Until.In(beijing).Format("15:04:05"), mins)
+}
+
+// TokenInfo is an API token as listed: never the token itself.
+type TokenInfo struct {
+	ID         int64
+	Name       string
+	UserID     int64
+	Username   string
+	UserScope  string
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// TokenFilter chooses API tokens to list: one user's (UserID), or those
+// of every user whose scope lies within Scope.
+type TokenFilter struct {
+	UserID int64
+	Scope  string
 }

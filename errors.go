@@ -23,9 +23,10 @@ const (
 	Forbidden                // credentials fine, but not allowed here
 	Unavailable              // a dependency is down or too slow; try again
 	TooLarge                 // the request body or upload is over the limit
+	TooMany                  // too many attempts (sign-in lock-out); wait and retry
 )
 
-var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "unauthorized", "forbidden", "unavailable", "too_large"}
+var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "unauthorized", "forbidden", "unavailable", "too_large", "too_many_requests"}
 
 // String returns the kind's snake_case name as it appears in JSON errors.
 func (k Kind) String() string {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -124,12 +125,20 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, up diming.UserUpdate) (d
 		if err != nil {
 			return err
 		}
+		ch := Change{Action: "user.update", Entity: "user", EntityID: strconv.FormatInt(id, 10), Before: before, After: after}
 		if up.Disabled != nil && *up.Disabled {
-			if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = now() WHERE user_id=$1 AND revoked_at IS NULL`, id); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = now(), revoked_reason = 'disabled' WHERE user_id=$1 AND revoked_at IS NULL`, id); err != nil {
 				return err
 			}
 		}
-		return audit(ctx, tx, Change{Action: "user.update", Entity: "user", EntityID: strconv.FormatInt(id, 10), Before: before, After: after})
+		if up.Password != nil {
+			s, t, err := endCredentials(ctx, tx, id, "password_reset")
+			if err != nil {
+				return err
+			}
+			ch.Reason = fmt.Sprintf("password reset: ended %d sessions, revoked %d API tokens", s, t)
+		}
+		return audit(ctx, tx, ch)
 	})
 	return after, translate(op, err)
 }
@@ -137,31 +146,6 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, up diming.UserUpdate) (d
 // dummyHash keeps the time of a failed login the same whether or not the
 // username exists.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-password"), bcrypt.DefaultCost)
-
-// Authenticate checks a username and password. It returns Unauthorized,
-// with the same message for an unknown user and a wrong password.
-func (db *DB) Authenticate(ctx context.Context, username, password string) (*diming.User, error) {
-	const op = "data.Authenticate"
-	var hash string
-	var disabled bool
-	var id int64
-	err := db.Pool.QueryRow(ctx, `SELECT id, password_hash, disabled_at IS NOT NULL FROM users WHERE username=$1`, username).Scan(&id, &hash, &disabled)
-	if errors.Is(err, pgx.ErrNoRows) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return nil, diming.E(op, diming.Unauthorized, "wrong username or password")
-	}
-	if err != nil {
-		return nil, translate(op, err)
-	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || disabled {
-		return nil, diming.E(op, diming.Unauthorized, "wrong username or password")
-	}
-	u, err := db.FindUserByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return &u.User, nil
-}
 
 func newSecret(prefix string) (string, []byte) {
 	b := make([]byte, 32)
@@ -202,10 +186,20 @@ func (db *DB) FindSession(ctx context.Context, token string) (*diming.User, stri
 	return &u.User, csrf, err
 }
 
-// RevokeSession ends a session (sign-out).
+// RevokeSession ends a session (sign-out), audited as session.logout.
 func (db *DB) RevokeSession(ctx context.Context, token string) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE sessions SET revoked_at = now() WHERE token_hash=$1 AND revoked_at IS NULL`, hashSecret(token))
-	return translate("data.RevokeSession", err)
+	return translate("data.RevokeSession", db.WithTx(ctx, func(tx pgx.Tx) error {
+		var userID int64
+		err := tx.QueryRow(ctx, `UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout' WHERE token_hash=$1 AND revoked_at IS NULL
+			RETURNING user_id`, hashSecret(token)).Scan(&userID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, Change{Action: "session.logout", Entity: "user", EntityID: strconv.FormatInt(userID, 10)})
+	}))
 }
 
 // TokenPrefix starts every API token, so leaked tokens are easy to spot.
@@ -244,4 +238,47 @@ func (db *DB) FindToken(ctx context.Context, token string) (*diming.User, error)
 	}
 	u, err := db.FindUserByID(ctx, id)
 	return &u.User, err
+}
+
+const tokenInfoCols = `t.id, t.name, t.user_id, u.username, u.scope, t.created_at, t.expires_at, t.last_used_at, t.revoked_at`
+
+func scanTokenInfo(row pgx.Row) (diming.TokenInfo, error) {
+	var t diming.TokenInfo
+	err := row.Scan(&t.ID, &t.Name, &t.UserID, &t.Username, &t.UserScope, &t.CreatedAt, &t.ExpiresAt, &t.LastUsedAt, &t.RevokedAt)
+	return t, err
+}
+
+// FindTokens lists API tokens, newest first, revoked ones included.
+func (db *DB) FindTokens(ctx context.Context, f diming.TokenFilter) ([]diming.TokenInfo, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+tokenInfoCols+` FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE ($1 = 0 OR t.user_id = $1) AND starts_with(u.scope, $2) ORDER BY t.id DESC`, f.UserID, diming.CodePrefix(f.Scope))
+	return collect("data.FindTokens", rows, err, scanTokenInfo)
+}
+
+// FindTokenByID returns one token's listing, or NotFound.
+func (db *DB) FindTokenByID(ctx context.Context, id int64) (diming.TokenInfo, error) {
+	t, err := scanTokenInfo(db.Pool.QueryRow(ctx, `SELECT `+tokenInfoCols+` FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1`, id))
+	return t, translate("data.FindTokenByID", err)
+}
+
+// RevokeToken revokes an API token (audited as token.revoke); revoking
+// one already revoked changes nothing. NotFound when there is none.
+func (db *DB) RevokeToken(ctx context.Context, id int64) (diming.TokenInfo, error) {
+	const op = "data.RevokeToken"
+	var t diming.TokenInfo
+	err := db.WithTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now(), revoked_reason = 'revoked' WHERE id = $1 AND revoked_at IS NULL`, id)
+		if err != nil {
+			return err
+		}
+		if t, err = scanTokenInfo(tx.QueryRow(ctx, `SELECT `+tokenInfoCols+` FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1`, id)); err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil
+		}
+		return audit(ctx, tx, Change{Action: "token.revoke", Entity: "api_token", EntityID: strconv.FormatInt(id, 10),
+			After: map[string]any{"name": t.Name, "user_id": t.UserID}})
+	})
+	return t, translate(op, err)
 }

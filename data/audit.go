@@ -17,6 +17,9 @@ type Change struct {
 	Before   any
 	After    any
 	Reason   string // an override or retirement reason, when there is one
+	// Actor names who acted when ctx carries no user (e.g. "anonymous" for
+	// a failed sign-in); writes without either are "system".
+	Actor string
 }
 
 // audit appends ch to the audit log in the caller's transaction, so the
@@ -34,6 +37,9 @@ func audit(ctx context.Context, q DBTX, ch Change) error {
 	}
 	var actorID *int64
 	actor := "system"
+	if ch.Actor != "" {
+		actor = ch.Actor
+	}
 	if u := diming.UserFrom(ctx); u != nil {
 		actor = u.Username
 		if u.ID != 0 {

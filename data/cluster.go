@@ -34,14 +34,15 @@ type Cluster struct {
 // DefaultBinDir is where Debian's postgresql-15 puts the server binaries.
 const DefaultBinDir = "/usr/lib/postgresql/15/bin"
 
-func (c Cluster) dataDir() string      { return filepath.Join(c.Dir, "data") }
-func (c Cluster) passwordFile() string { return filepath.Join(c.Dir, "password") }
+func (c Cluster) dataDir() string         { return filepath.Join(c.Dir, "data") }
+func (c Cluster) passwordFile() string    { return filepath.Join(c.Dir, "password") }
 func (c Cluster) appPasswordFile() string { return filepath.Join(c.Dir, "app-password") }
 
 // AppRole is the ordinary role the server connects as on the private
 // cluster; the cluster's superuser owns the schema and runs migrations.
 const AppRole = "diming_app"
-func (c Cluster) logFile() string      { return filepath.Join(c.Dir, "data", "server.log") }
+
+func (c Cluster) logFile() string { return filepath.Join(c.Dir, "data", "server.log") }
 
 // URL returns the connection URL of database name on the cluster.
 func (c Cluster) URL(name string) (string, error) {

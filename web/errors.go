@@ -24,6 +24,7 @@ var statusOf = map[diming.Kind]int{
 	diming.Forbidden:    http.StatusForbidden,
 	diming.Unavailable:  http.StatusServiceUnavailable,
 	diming.TooLarge:     http.StatusRequestEntityTooLarge,
+	diming.TooMany:      http.StatusTooManyRequests,
 }
 
 // errorBody is the one JSON error shape: {"error":{kind,message,fields}}.

@@ -19,10 +19,13 @@ func addRoutes(e *echo.Echo, logger *slog.Logger, cfg Config, d Deps, reg *prome
 	api.POST("/session", handleLogin(d.Accounts, cfg), loginRateLimit())
 	api.GET("/session", handleSessionGet())
 	api.DELETE("/session", handleLogout(d.Accounts))
+	api.POST("/session/password", handlePasswordChange(d.Accounts, cfg))
 	api.GET("/users", handleUsersList(d.Accounts))
 	api.POST("/users", handleUserCreate(d.Accounts))
 	api.PATCH("/users/:id", handleUserUpdate(d.Accounts))
 	api.POST("/tokens", handleTokenCreate(d.Accounts))
+	api.GET("/tokens", handleTokenList(d.Accounts))
+	api.POST("/tokens/:id/revoke", handleTokenRevoke(d.Accounts))
 	api.GET("/audit/:entity/:id", handleAuditGet(d.Accounts))
 
 	addBoundaryRoutes(e, api, cfg, d)

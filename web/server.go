@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -29,6 +30,11 @@ type Config struct {
 	SessionTTL time.Duration
 	// WebDir, when set, serves the web map from disk (development).
 	WebDir string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed; empty means the direct peer is the client.
+	TrustedProxies []*net.IPNet
+	// LoginPolicy throttles sign-in failures per account and address.
+	LoginPolicy diming.LoginPolicy
 	// MapReviewNumber is the 审图号 shown on the public web map
 	// (DOMAIN.md §4 rule 24); operators set it once the map is approved.
 	MapReviewNumber string
@@ -46,6 +52,9 @@ func (c *Config) defaults() {
 	}
 	if c.SessionTTL == 0 {
 		c.SessionTTL = 12 * time.Hour
+	}
+	if c.LoginPolicy == (diming.LoginPolicy{}) {
+		c.LoginPolicy = diming.DefaultLoginPolicy()
 	}
 }
 
@@ -67,6 +76,7 @@ func NewServer(logger *slog.Logger, cfg Config, d Deps) http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = httpErrorHandler(logger)
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	reg := prometheus.NewRegistry()
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
@@ -118,7 +128,7 @@ func timeout(d time.Duration) echo.MiddlewareFunc {
 	return middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: d,
 		ErrorHandler: func(err error, c echo.Context) error {
 			if err != nil && (err == context.DeadlineExceeded || diming.KindOf(err) == diming.Unavailable) {
-				return diming.E("web.timeout", diming.Unavailable, "the request took too long; try again or narrow it", err)
+				return diming.E("web.timeout", diming.Unavailable, "请求处理超时，请稍后重试或缩小查询范围", err)
 			}
 			return err
 		}})

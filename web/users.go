@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/diming/diming"
 	"github.com/labstack/echo/v4"
@@ -17,6 +18,9 @@ type UserAdmin interface {
 	FindUsers(ctx context.Context, scope string) ([]diming.UserRecord, error)
 	UpdateUser(ctx context.Context, id int64, up diming.UserUpdate) (diming.UserRecord, error)
 	CreateToken(ctx context.Context, userID int64, name string) (string, error)
+	FindTokens(ctx context.Context, f diming.TokenFilter) ([]diming.TokenInfo, error)
+	FindTokenByID(ctx context.Context, id int64) (diming.TokenInfo, error)
+	RevokeToken(ctx context.Context, id int64) (diming.TokenInfo, error)
 	FindAuditTrail(ctx context.Context, entity, id string) (any, error)
 }
 
@@ -192,7 +196,85 @@ func handleTokenCreate(store UserAdmin) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusCreated, map[string]string{"token": tok, "note": "shown once; store it now"})
+		return c.JSON(http.StatusCreated, map[string]string{"token": tok, "note": "令牌只显示这一次，请立即妥善保存"})
+	}
+}
+
+// tokenDTO is an API token as listed: never the secret itself.
+type tokenDTO struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	UserID     int64      `json:"user_id"`
+	Username   string     `json:"username"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+func toTokenDTO(t diming.TokenInfo) tokenDTO {
+	return tokenDTO{ID: t.ID, Name: t.Name, UserID: t.UserID, Username: t.Username, CreatedAt: t.CreatedAt,
+		ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
+}
+
+// handleTokenList lists the caller's own API tokens; with ?all=true an
+// admin lists those of every user in their scope.
+func handleTokenList(store UserAdmin) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := requireUser(c)
+		if err != nil {
+			return err
+		}
+		f := diming.TokenFilter{UserID: u.ID, Scope: u.Scope}
+		switch c.QueryParam("all") {
+		case "", "false":
+		case "true":
+			if err := diming.Authorize(u, diming.RoleAdmin, u.Scope); err != nil {
+				return err
+			}
+			f.UserID = 0
+		default:
+			return diming.E("web.tokens", diming.Invalid, map[string]string{"all": "填 true 或 false"})
+		}
+		ts, err := store.FindTokens(c.Request().Context(), f)
+		if err != nil {
+			return err
+		}
+		out := make([]tokenDTO, 0, len(ts))
+		for _, t := range ts {
+			out = append(out, toTokenDTO(t))
+		}
+		return c.JSON(http.StatusOK, map[string]any{"tokens": out})
+	}
+}
+
+// handleTokenRevoke revokes a token: the caller's own, or, for an admin,
+// one of a user in their scope.
+func handleTokenRevoke(store UserAdmin) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := requireUser(c)
+		if err != nil {
+			return err
+		}
+		id, err := pathID(c)
+		if err != nil {
+			return err
+		}
+		ctx := c.Request().Context()
+		t, err := store.FindTokenByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if t.UserID != u.ID {
+			if err := diming.Authorize(u, diming.RoleAdmin, t.UserScope); err != nil {
+				// Another scope's tokens are not there for this caller.
+				return diming.E("web.tokens", diming.NotFound, "没有这个令牌")
+			}
+		}
+		if t, err = store.RevokeToken(ctx, id); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toTokenDTO(t))
 	}
 }
 

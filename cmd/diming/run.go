@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/diming/diming/data"
+	"github.com/diming/diming/web"
 )
 
 const usage = `diming — place names, divisions, boundaries and digital doorplates
@@ -22,6 +23,8 @@ Usage:
   diming [flags] migrate           apply database migrations
   diming [flags] user add -username NAME -roles admin[,..] [-scope CODE]
   diming [flags] token add -username NAME -name PURPOSE
+  diming [flags] token list [-username NAME]
+  diming [flags] token revoke -id ID
   diming [flags] import KIND FILE  import official data (see README)
   diming [flags] demo              load the generated demo data (idempotent)
 
@@ -48,7 +51,10 @@ type Config struct {
 	// (env only, it is a secret); the first key signs new plates.
 	PlateKeys   string // DIMING_PLATE_KEYS
 	PhonePolicy string // DIMING_PHONE_POLICY: mask, hide or full
-	ScanPreload bool   // DIMING_SCAN_PRELOAD: hold every plate's scan record in memory
+	// TrustedProxies is the CIDR list of reverse proxies whose
+	// X-Forwarded-For names the client (DIMING_TRUSTED_PROXIES).
+	TrustedProxies string
+	ScanPreload    bool // DIMING_SCAN_PRELOAD: hold every plate's scan record in memory
 }
 
 // Validate reports configuration mistakes before anything starts.
@@ -62,6 +68,9 @@ func (c Config) Validate() error {
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, "-public-url must start with http:// or https://")
+	}
+	if _, err := web.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, "-trusted-proxies: a comma-separated list of CIDRs such as 10.0.0.0/8")
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
@@ -105,6 +114,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&c.PhonePolicy, "phone-policy", env("DIMING_PHONE_POLICY", "mask"), "how scan pages show personal phone numbers: mask, hide or full (DIMING_PHONE_POLICY)")
 	fs.BoolVar(&c.ScanPreload, "scan-preload", envBool("DIMING_SCAN_PRELOAD", true),
 		"hold every plate's scan record in memory (about 0.5 KB a plate) so no scan waits for the database; false keeps the 20,000 most recent (DIMING_SCAN_PRELOAD)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("DIMING_TRUSTED_PROXIES", ""),
+		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty: the direct peer is the client and forwarding headers are ignored (DIMING_TRUSTED_PROXIES)")
 	c.PlateKeys = getenv("DIMING_PLATE_KEYS")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err

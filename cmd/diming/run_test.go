@@ -148,3 +148,33 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenCommands lists and revokes API tokens from the command line.
+func TestTokenCommands(t *testing.T) {
+	_, url := dbtest.Fresh(t, false)
+	getenv := dbEnv(t, url, nil)
+	diming := func(stdin string, args ...string) string {
+		t.Helper()
+		var out strings.Builder
+		if err := run(t.Context(), args, getenv, strings.NewReader(stdin), &out, io.Discard); err != nil {
+			t.Fatalf("diming %s = %v", strings.Join(args, " "), err)
+		}
+		return out.String()
+	}
+	diming("a long enough password\n", "user", "add", "-username", "cli-admin", "-roles", "admin")
+	tok := strings.TrimSpace(diming("", "token", "add", "-username", "cli-admin", "-name", "nightly-import"))
+	if !strings.HasPrefix(tok, "dmt_") {
+		t.Fatalf("token add printed %q", tok)
+	}
+	list := diming("", "token", "list")
+	if !strings.Contains(list, "nightly-import") || !strings.Contains(list, "active") || strings.Contains(list, tok[4:]) {
+		t.Fatalf("token list printed %q, want the active token without its secret", list)
+	}
+	fields := strings.Fields(strings.Split(strings.TrimSpace(list), "\n")[1])
+	if out := diming("", "token", "revoke", "-id", fields[0]); !strings.Contains(out, "revoked token "+fields[0]) {
+		t.Fatalf("token revoke printed %q", out)
+	}
+	if list := diming("", "token", "list", "-username", "cli-admin"); !strings.Contains(list, "revoked") {
+		t.Fatalf("token list after revoke printed %q", list)
+	}
+}

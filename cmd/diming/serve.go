@@ -54,8 +54,12 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 		d.Doorplate.RunScanFlusher(fctx, 10*time.Second, func(err error) { logger.Error("flush scan counts", "err", err) })
 	}()
 	go d.Doorplate.RunCache(ctx, func(err error) { logger.Warn("doorplate cache listener stopped; scans read the database", "err", err) })
+	proxies, err := web.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	handler := web.NewServer(logger, web.Config{PublicURL: cfg.PublicURL, APITimeout: apiTimeout, WebDir: cfg.WebDir,
-		MapReviewNumber: cfg.MapReviewNumber}, d)
+		MapReviewNumber: cfg.MapReviewNumber, TrustedProxies: proxies}, d)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,

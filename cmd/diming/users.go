@@ -9,8 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/data"
 )
 
 // userCommand is `diming user add`: it bootstraps the first admin. The
@@ -56,36 +59,97 @@ func userCommand(ctx context.Context, cfg Config, logger *slog.Logger, args []st
 }
 
 func tokenCommand(ctx context.Context, cfg Config, logger *slog.Logger, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: diming token add -username NAME -name PURPOSE")
+	const usage = "usage: diming token add -username NAME -name PURPOSE | token list [-username NAME] | token revoke -id ID"
+	if len(args) == 0 {
+		return errors.New(usage)
 	}
-	fs := flag.NewFlagSet("token add", flag.ContinueOnError)
+	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	username := fs.String("username", "", "user the token acts as")
-	name := fs.String("name", "", "what the token is for")
+	username := fs.String("username", "", "user the token acts as (add), or whose tokens to list (list)")
+	name := fs.String("name", "", "what the token is for (add)")
+	id := fs.Int64("id", 0, "the token to revoke (revoke; see token list)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if args[0] != "add" && args[0] != "list" && args[0] != "revoke" {
+		return errors.New(usage)
 	}
 	db, err := openDB(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	switch args[0] {
+	case "add":
+		u, err := findUsername(ctx, db, *username)
+		if err != nil {
+			return err
+		}
+		tok, err := db.CreateToken(ctx, u.ID, *name)
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintln(stdout, tok)
+	case "list":
+		f := diming.TokenFilter{}
+		if *username != "" {
+			u, err := findUsername(ctx, db, *username)
+			if err != nil {
+				return err
+			}
+			f.UserID = u.ID
+		}
+		ts, err := db.FindTokens(ctx, f)
+		if err != nil {
+			return err
+		}
+		printTokens(stdout, ts)
+	case "revoke":
+		if *id <= 0 {
+			return errors.New("give the token's -id (see diming token list)")
+		}
+		t, err := db.RevokeToken(ctx, *id)
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdout, "revoked token %d (%s) of %s\n", t.ID, t.Name, t.Username)
+	}
+	return nil
+}
+
+func findUsername(ctx context.Context, db *data.DB, username string) (diming.UserRecord, error) {
 	users, err := db.FindUsers(ctx, "")
 	if err != nil {
-		return err
+		return diming.UserRecord{}, err
 	}
 	for _, u := range users {
-		if u.Username == *username {
-			tok, err := db.CreateToken(ctx, u.ID, *name)
-			if err != nil {
-				return describe(err)
-			}
-			fmt.Fprintln(stdout, tok)
-			return nil
+		if u.Username == username {
+			return u, nil
 		}
 	}
-	return fmt.Errorf("no user %q", *username)
+	return diming.UserRecord{}, fmt.Errorf("no user %q", username)
+}
+
+func printTokens(w io.Writer, ts []diming.TokenInfo) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tUSER\tNAME\tCREATED\tLAST USED\tSTATE")
+	when := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return t.UTC().Format("2006-01-02 15:04")
+	}
+	for _, t := range ts {
+		state := "active"
+		switch {
+		case t.RevokedAt != nil:
+			state = "revoked " + when(t.RevokedAt)
+		case t.ExpiresAt != nil && t.ExpiresAt.Before(time.Now()):
+			state = "expired"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Username, t.Name, t.CreatedAt.UTC().Format("2006-01-02 15:04"), when(t.LastUsedAt), state)
+	}
+	tw.Flush()
 }
 
 func rolesList() string {
