@@ -155,3 +155,18 @@ type TokenFilter struct {
 	UserID int64
 	Scope  string
 }
+
+// AuditEntry is one row of the audit log as read back. Before and After
+// are the record's JSON snapshots.
+type AuditEntry struct {
+	ID        int64
+	At        string // RFC 3339, UTC, microseconds
+	Actor     string
+	RequestID string
+	Action    string
+	Entity    string
+	EntityID  string
+	Before    []byte
+	After     []byte
+	Reason    string
+}

@@ -3,9 +3,11 @@ package data
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/diming/diming"
+	"github.com/jackc/pgx/v5"
 )
 
 // Change is one audited write: what was done to which record, with the
@@ -71,18 +73,7 @@ func marshalAudit(v any) ([]byte, error) {
 func Audit(ctx context.Context, q DBTX, ch Change) error { return audit(ctx, q, ch) }
 
 // AuditEntry is one row of the audit log as read back.
-type AuditEntry struct {
-	ID        int64           `json:"id"`
-	At        string          `json:"at"`
-	Actor     string          `json:"actor"`
-	RequestID string          `json:"request_id"`
-	Action    string          `json:"action"`
-	Entity    string          `json:"entity"`
-	EntityID  string          `json:"entity_id"`
-	Before    json.RawMessage `json:"before,omitempty"`
-	After     json.RawMessage `json:"after,omitempty"`
-	Reason    string          `json:"reason,omitempty"`
-}
+type AuditEntry = diming.AuditEntry
 
 // FindAudit returns the audit trail of one record, oldest first.
 func (db *DB) FindAudit(ctx context.Context, entity, id string) ([]AuditEntry, error) {
@@ -111,6 +102,73 @@ func staleVersion(op string, version int, current any) error {
 }
 
 // FindAuditTrail is FindAudit for the web layer's account store.
-func (db *DB) FindAuditTrail(ctx context.Context, entity, id string) (any, error) {
+func (db *DB) FindAuditTrail(ctx context.Context, entity, id string) ([]diming.AuditEntry, error) {
 	return db.FindAudit(ctx, entity, id)
+}
+
+// auditDivisionsSQL returns, for an audited kind of record, the query of
+// the division codes one record lies in ($1 its entity id), and whether
+// the id must be a number. Kinds that belong to no division (imports,
+// word lists, sign-ins of unknown names) have none: their trails are for
+// national users only.
+func auditDivisionsSQL(entity string) (sql string, numeric bool) {
+	const lineSides = `SELECT ARRAY[left_code, right_code] FROM boundary_lines WHERE id = `
+	switch entity {
+	case "user":
+		return `SELECT ARRAY[scope] FROM users WHERE id = $1::bigint`, true
+	case "api_token":
+		return `SELECT ARRAY[u.scope] FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1::bigint`, true
+	case "division", "community":
+		return `SELECT ARRAY[code] FROM divisions WHERE code = $1`, false
+	case "place":
+		return `SELECT ARRAY[division_code] FROM places WHERE id = $1::bigint`, true
+	case "naming_application":
+		return `SELECT ARRAY[division_code] FROM naming_applications WHERE id = $1::bigint`, true
+	case "announcement":
+		return `SELECT ARRAY[division_code] FROM announcements WHERE id = $1::bigint`, true
+	case "street":
+		return `SELECT ARRAY[division_code] FROM streets WHERE id = $1::bigint`, true
+	case "address":
+		return `SELECT ARRAY[division_code] FROM addresses WHERE id = $1::bigint`, true
+	case "plate":
+		return `SELECT ARRAY[a.division_code] FROM plates p JOIN addresses a ON a.id = p.address_id WHERE p.public_id = $1`, false
+	case "grid":
+		return `SELECT ARRAY[community_code] FROM grids WHERE id = $1::bigint`, true
+	case "boundary_line":
+		return lineSides + `$1::bigint`, true
+	case "boundary_marker":
+		return lineSides + `(SELECT line_id FROM boundary_markers WHERE id = $1::bigint)`, true
+	case "line_inspection":
+		return lineSides + `(SELECT line_id FROM line_inspections WHERE id = $1::bigint)`, true
+	}
+	return "", false
+}
+
+// AuditDivisions returns the division codes the record entity/id lies in,
+// so that its audit trail is read under the scope rule its writes follow.
+// A record of no division, or one not found, gives [""]: the whole
+// country, readable by national users only.
+func (db *DB) AuditDivisions(ctx context.Context, entity, id string) ([]string, error) {
+	sql, numeric := auditDivisionsSQL(entity)
+	if sql == "" || (numeric && !allDigits(id)) {
+		return []string{""}, nil
+	}
+	var codes []string
+	err := db.Pool.QueryRow(ctx, sql, id).Scan(&codes)
+	if errors.Is(err, pgx.ErrNoRows) || len(codes) == 0 {
+		return []string{""}, nil
+	}
+	return codes, translate("data.AuditDivisions", err)
+}
+
+func allDigits(s string) bool {
+	if s == "" || len(s) > 18 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -94,7 +94,7 @@ func (db *DB) DeriveLines(ctx context.Context, opt boundaries.DeriveOptions) (bo
 				return translate(op, err)
 			}
 		}
-		return audit(ctx, tx, Change{Action: "line.derive", Entity: "boundary_line", EntityID: opt.Within, After: rep,
+		return audit(ctx, tx, Change{Action: "line.derive", Entity: "division", EntityID: opt.Within, After: rep,
 			Reason: "derived from shared polygon edges"})
 	})
 	return rep, err

@@ -1,6 +1,10 @@
 package doorplate
 
-import "strings"
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+)
 
 // PhoneKind says whose number a contact phone is.
 type PhoneKind string
@@ -68,4 +72,45 @@ func dialable(number string) string {
 		}
 	}
 	return b.String()
+}
+
+// MaskSnapshot applies ShowPhone to every phone number in a JSON snapshot
+// of a record (an audit log's before or after): any string field X with a
+// sibling XKind, as Grid and CommunityInfo store theirs, at any depth. A
+// number hidden by the policy becomes "". Snapshots that are not JSON
+// objects or arrays come back unchanged.
+func MaskSnapshot(raw []byte, p PhonePolicy) []byte {
+	if len(raw) == 0 {
+		return raw
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // ids and counts come back digit for digit
+	if err := dec.Decode(&v); err != nil {
+		return raw
+	}
+	maskValue(v, p)
+	out, err := json.Marshal(v)
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+func maskValue(v any, p PhonePolicy) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			kind, hasKind := x[k+"Kind"].(string)
+			if num, ok := val.(string); ok && hasKind {
+				x[k] = ShowPhone(num, PhoneKind(kind), p).Display
+				continue
+			}
+			maskValue(val, p)
+		}
+	case []any:
+		for _, e := range x {
+			maskValue(e, p)
+		}
+	}
 }

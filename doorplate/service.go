@@ -101,6 +101,9 @@ func NewService(store Store, cfg Config) (*Service, error) {
 	return &Service{store: store, cfg: cfg, keys: cfg.Keys, counter: newCounter(), cache: newScanCache(cfg.CacheEntries)}, nil
 }
 
+// PhonePolicy is how the scan page shows personal numbers.
+func (s *Service) PhonePolicy() PhonePolicy { return s.cfg.PhonePolicy }
+
 // The role that keeps addresses and issues plates: the civil-affairs
 // approver of the division (admins hold every role).
 const issuerRole = diming.RoleApprover

@@ -26,7 +26,7 @@ func addRoutes(e *echo.Echo, logger *slog.Logger, cfg Config, d Deps, reg *prome
 	api.POST("/tokens", handleTokenCreate(d.Accounts))
 	api.GET("/tokens", handleTokenList(d.Accounts))
 	api.POST("/tokens/:id/revoke", handleTokenRevoke(d.Accounts))
-	api.GET("/audit/:entity/:id", handleAuditGet(d.Accounts))
+	api.GET("/audit/:entity/:id", handleAuditGet(d.Accounts, phonePolicy(d)))
 
 	addBoundaryRoutes(e, api, cfg, d)
 	addGazetteerRoutes(e, api, cfg, d)

@@ -2,12 +2,14 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/doorplate"
 	"github.com/labstack/echo/v4"
 )
 
@@ -21,7 +23,8 @@ type UserAdmin interface {
 	FindTokens(ctx context.Context, f diming.TokenFilter) ([]diming.TokenInfo, error)
 	FindTokenByID(ctx context.Context, id int64) (diming.TokenInfo, error)
 	RevokeToken(ctx context.Context, id int64) (diming.TokenInfo, error)
-	FindAuditTrail(ctx context.Context, entity, id string) (any, error)
+	FindAuditTrail(ctx context.Context, entity, id string) ([]diming.AuditEntry, error)
+	AuditDivisions(ctx context.Context, entity, id string) ([]string, error)
 }
 
 type userDTO struct {
@@ -100,7 +103,7 @@ func handleUsersList(store UserAdmin) echo.HandlerFunc {
 			return err
 		}
 		if !u.Has(diming.RoleAdmin) {
-			return diming.E("web.users", diming.Forbidden, "this needs the admin role")
+			return diming.E("web.users", diming.Forbidden, "此操作需要“管理员”角色")
 		}
 		users, err := store.FindUsers(c.Request().Context(), u.Scope)
 		if err != nil {
@@ -278,19 +281,99 @@ func handleTokenRevoke(store UserAdmin) echo.HandlerFunc {
 	}
 }
 
-func handleAuditGet(store UserAdmin) echo.HandlerFunc {
+// auditEntryDTO is one audit row as the API answers it. Before and After
+// are the record's JSON snapshots, with personal numbers as the caller may
+// see them.
+type auditEntryDTO struct {
+	ID        int64           `json:"id"`
+	At        string          `json:"at"`
+	Actor     string          `json:"actor"`
+	RequestID string          `json:"request_id"`
+	Action    string          `json:"action"`
+	Before    json.RawMessage `json:"before,omitempty"`
+	After     json.RawMessage `json:"after,omitempty"`
+	Reason    string          `json:"reason,omitempty"`
+}
+
+// auditTrailDTO is GET /audit/:entity/:id.
+type auditTrailDTO struct {
+	Entity   string          `json:"entity"`
+	EntityID string          `json:"entity_id"`
+	Entries  []auditEntryDTO `json:"entries"`
+}
+
+// auditReadRole is who reads a kind of record's trail besides its scope:
+// accounts and their tokens are for admins (as the user list is); every
+// other record for staff of any role whose scope covers it.
+func auditReadRole(entity string) (diming.Role, bool) {
+	switch entity {
+	case "user", "api_token", "login":
+		return diming.RoleAdmin, true
+	}
+	return "", false
+}
+
+// authorizeAudit applies the scope rule writes use to the divisions the
+// record lies in (either side of a boundary line will do).
+func authorizeAudit(u *diming.User, entity string, codes []string) error {
+	var err error
+	for _, code := range codes {
+		if role, ok := auditReadRole(entity); ok {
+			err = diming.Authorize(u, role, code)
+		} else {
+			err = diming.AuthorizeIn(u, code)
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+func handleAuditGet(store UserAdmin, policy doorplate.PhonePolicy) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u, err := requireUser(c)
 		if err != nil {
 			return err
 		}
-		if !u.Has(diming.RoleAdmin) {
-			return diming.E("web.audit", diming.Forbidden, "the audit trail needs the admin role")
-		}
-		trail, err := store.FindAuditTrail(c.Request().Context(), c.Param("entity"), c.Param("id"))
+		ctx := c.Request().Context()
+		entity, id := c.Param("entity"), c.Param("id")
+		codes, err := store.AuditDivisions(ctx, entity, id)
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"entries": trail})
+		if err := authorizeAudit(u, entity, codes); err != nil {
+			return err
+		}
+		// Personal numbers show as stored only to whoever sees them on the
+		// record itself; everyone else gets the scan page's masking.
+		visible := false
+		for _, code := range codes {
+			visible = visible || doorplate.PhonesVisible(u, code)
+		}
+		trail, err := store.FindAuditTrail(ctx, entity, id)
+		if err != nil {
+			return err
+		}
+		out := auditTrailDTO{Entity: entity, EntityID: id, Entries: make([]auditEntryDTO, 0, len(trail))}
+		for _, e := range trail {
+			d := auditEntryDTO{ID: e.ID, At: e.At, Actor: e.Actor, RequestID: e.RequestID, Action: e.Action, Before: e.Before,
+				After: e.After, Reason: e.Reason}
+			if !visible {
+				d.Before, d.After = doorplate.MaskSnapshot(e.Before, policy), doorplate.MaskSnapshot(e.After, policy)
+			}
+			out.Entries = append(out.Entries, d)
+		}
+		return c.JSON(http.StatusOK, out)
 	}
+}
+
+// phonePolicy is how personal numbers show to those who may not see them
+// as stored: the scan page's policy, masked when there is no doorplate
+// service.
+func phonePolicy(d Deps) doorplate.PhonePolicy {
+	if d.Doorplate == nil {
+		return doorplate.PhoneMask
+	}
+	return d.Doorplate.PhonePolicy()
 }
