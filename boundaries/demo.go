@@ -118,8 +118,8 @@ func demoMarkers(l Line) []NewMarker {
 	at := func(f float64) orb.Point { return orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f} }
 	refs := []Reference{{Name: "生成示例: 石拱桥", AzimuthDeg: 45, DistanceM: 120}}
 	return []NewMarker{
-		{Seq: 1, Type: "Q", Position: at(0.25), Form: "单立双面型", Material: "花岗岩", References: refs, Description: "generated demo marker"},
-		{Seq: 2, Type: "A", Position: at(0.6), Form: "单立双面型", Material: "花岗岩", Description: "generated demo marker (pair, smaller code's side)"},
-		{Seq: 2, Type: "B", Position: at(0.6001), Form: "单立双面型", Material: "花岗岩", Description: "generated demo marker (pair)"},
+		{Seq: 1, Type: "Q", Position: at(0.25), Form: "单立双面型", Material: "花岗岩", References: refs, Description: "generated demo marker", Published: true},
+		{Seq: 2, Type: "A", Position: at(0.6), Form: "单立双面型", Material: "花岗岩", Description: "generated demo marker (pair, smaller code's side)", Published: true},
+		{Seq: 2, Type: "B", Position: at(0.6001), Form: "单立双面型", Material: "花岗岩", Description: "generated demo marker (pair)", Published: true},
 	}
 }

@@ -143,8 +143,11 @@ type Marker struct {
 	Description string
 	Status      string
 	Published   bool
-	Generated   bool
-	Version     int
+	// Public is whether anyone may see the marker, as the database decides
+	// it (boundary_markers.public: published and not retired).
+	Public    bool
+	Generated bool
+	Version   int
 }
 
 // MarkerNumber builds the number of DOMAIN §2.5: the line's 4-character

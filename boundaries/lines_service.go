@@ -70,14 +70,54 @@ func (s *Service) AddMarker(ctx context.Context, lineID int64, m NewMarker) (Mar
 	return s.store.CreateMarker(ctx, l, m)
 }
 
-// Markers lists a line's markers in number order.
-func (s *Service) Markers(ctx context.Context, lineID int64) ([]Marker, error) {
-	return s.store.FindMarkers(ctx, lineID)
+// seesUnpublished reports whether the caller sees the markers of line l
+// that are not public: the line's own inspectors (either side), the
+// people who may edit them. Everyone else sees the public ones only.
+func seesUnpublished(ctx context.Context, l Line) bool { return authorizeLine(ctx, l) == nil }
+
+// visibleMarkers is ms as the caller may see them.
+func visibleMarkers(ctx context.Context, l Line, ms []Marker) []Marker {
+	if seesUnpublished(ctx, l) {
+		return ms
+	}
+	out := make([]Marker, 0, len(ms))
+	for _, m := range ms {
+		if m.Public {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
-// Marker returns one marker.
+// Markers lists a line's markers in number order, as the caller may see
+// them.
+func (s *Service) Markers(ctx context.Context, lineID int64) ([]Marker, error) {
+	l, err := s.store.FindLine(ctx, lineID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.store.FindMarkers(ctx, lineID)
+	if err != nil {
+		return nil, err
+	}
+	return visibleMarkers(ctx, l, ms), nil
+}
+
+// Marker returns one marker; NotFound for a marker that is not public
+// unless the caller is one of its line's inspectors.
 func (s *Service) Marker(ctx context.Context, id int64) (Marker, error) {
-	return s.store.FindMarker(ctx, id)
+	m, err := s.store.FindMarker(ctx, id)
+	if err != nil || m.Public {
+		return m, err
+	}
+	l, err := s.store.FindLine(ctx, m.LineID)
+	if err != nil {
+		return Marker{}, err
+	}
+	if !seesUnpublished(ctx, l) {
+		return Marker{}, diming.E("boundaries.Marker", diming.NotFound, "没有这个界桩")
+	}
+	return m, nil
 }
 
 // UpdateMarker edits a marker's description or status, never its position.
@@ -176,7 +216,9 @@ func (s *Service) OverdueLines(ctx context.Context, within string, asOf time.Tim
 }
 
 // Export gathers a line, or every line of a division, with markers and
-// latest inspection, for the GeoJSON and KML encoders.
+// latest inspection, for the GeoJSON and KML encoders. Anyone may export;
+// a marker that is not public is in the export only for a signed-in
+// inspector of its line (the caller's scope decides, line by line).
 func (s *Service) Export(ctx context.Context, lineID int64, division string) ([]LineExport, error) {
 	var lines []Line
 	if lineID != 0 {
@@ -204,7 +246,7 @@ func (s *Service) Export(ctx context.Context, lineID int64, division string) ([]
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, LineExport{Line: l, Markers: ms, Inspection: in})
+		out = append(out, LineExport{Line: l, Markers: visibleMarkers(ctx, l, ms), Inspection: in})
 	}
 	return out, nil
 }

@@ -183,7 +183,12 @@ func overdue(t *testing.T, n national, lineID int64, asOf time.Time) bool {
 // ogrinfo, which must read every feature without a warning.
 func checkExport(t *testing.T, n national, lineID int64) {
 	t.Helper()
-	es, err := n.svc.Export(t.Context(), lineID, "")
+	// The markers are not published: an anonymous export has none of them,
+	// the line's inspector's has all three.
+	if es, err := n.svc.Export(t.Context(), lineID, ""); err != nil || len(es) != 1 || len(es[0].Markers) != 0 {
+		t.Fatalf("anonymous Export = %v, %v; want the line without its unpublished markers", es, err)
+	}
+	es, err := n.svc.Export(diming.WithUser(t.Context(), inspector("330604")), lineID, "")
 	if err != nil || len(es) != 1 || len(es[0].Markers) != 3 || es[0].Inspection == nil {
 		t.Fatalf("Export = %d lines, %v", len(es), err)
 	}

@@ -147,12 +147,12 @@ func (db *DB) FindLines(ctx context.Context, f boundaries.LineFilter) ([]boundar
 }
 
 const markerCols = `m.id, m.line_id, m.number, m.seq, m.type, coalesce(m.side_code, ''), ST_X(m.geom), ST_Y(m.geom), m.form, m.material,
-	m.refs, m.description, m.status, m.published, m.generated, m.version`
+	m.refs, m.description, m.status, m.published, m.public, m.generated, m.version`
 
 func scanMarker(row pgx.Row) (boundaries.Marker, error) {
 	var m boundaries.Marker
 	err := row.Scan(&m.ID, &m.LineID, &m.Number, &m.Seq, &m.Type, &m.SideCode, &m.Position[0], &m.Position[1], &m.Form, &m.Material,
-		&m.References, &m.Description, &m.Status, &m.Published, &m.Generated, &m.Version)
+		&m.References, &m.Description, &m.Status, &m.Published, &m.Public, &m.Generated, &m.Version)
 	if m.References == nil {
 		m.References = []boundaries.Reference{}
 	}

@@ -52,15 +52,16 @@ func BoundaryLines() Layer {
 	}
 }
 
-// BoundaryMarkers is the boundary markers (界桩) marked as published; the
-// others stay off the public map (DOMAIN.md §5 item 9).
+// BoundaryMarkers is the public boundary markers (界桩): the database's
+// boundary_markers.public column decides which; the others stay off the
+// public map (DOMAIN.md §5 item 9).
 func BoundaryMarkers() Layer {
 	return Layer{
 		Name: "boundary_markers", Description: "界桩（公开）",
 		Table: "boundary_markers", Geometry: "geom", ID: "id",
 		Attributes: []Attribute{{"number", "String"}, {"form", "String"}, {"status", "String"}},
 		MinZoom:    12, MaxZoom: 22,
-		Where: "published AND status <> 'retired'",
+		Where: "public",
 	}
 }
 

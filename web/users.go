@@ -303,12 +303,15 @@ type auditTrailDTO struct {
 }
 
 // auditReadRole is who reads a kind of record's trail besides its scope:
-// accounts and their tokens are for admins (as the user list is); every
-// other record for staff of any role whose scope covers it.
+// accounts and their tokens are for admins (as the user list is), marker
+// records (whose positions may not be public) for the lines' inspectors;
+// every other record for staff of any role whose scope covers it.
 func auditReadRole(entity string) (diming.Role, bool) {
 	switch entity {
 	case "user", "api_token", "login":
 		return diming.RoleAdmin, true
+	case "boundary_marker":
+		return diming.RoleInspector, true
 	}
 	return "", false
 }

@@ -16,3 +16,10 @@ CREATE TRIGGER login_throttle_refuse_delete BEFORE DELETE ON login_throttle FOR 
 -- reset says so.
 ALTER TABLE sessions ADD COLUMN revoked_reason text NOT NULL DEFAULT '';
 ALTER TABLE api_tokens ADD COLUMN revoked_reason text NOT NULL DEFAULT '';
+
+-- Whether a boundary marker is public (是否公开, DOMAIN.md §2.5/§5 item 9)
+-- is decided here and nowhere else: published and not retired. Tiles,
+-- exports and the marker API read this column; only a line's own
+-- inspectors see the others.
+ALTER TABLE boundary_markers ADD COLUMN public boolean NOT NULL
+  GENERATED ALWAYS AS (published AND status <> 'retired') STORED;
