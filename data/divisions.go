@@ -63,7 +63,7 @@ func (db *DB) FindDivisions(ctx context.Context, f boundaries.DivisionFilter) ([
 		where = append(where, "starts_with(d.code, "+arg(f.Query)+")")
 	default:
 		q := arg(f.Query)
-		where = append(where, "(d.name LIKE '%' || "+q+" || '%' OR d.name % "+q+")")
+		where = append(where, "(d.name LIKE "+arg(likeContains(f.Query))+" OR d.name % "+q+")")
 		order = "d.name = " + q + " DESC, starts_with(d.name, " + q + ") DESC, similarity(d.name, " + q + ") DESC, d.level, d.code"
 	}
 	if f.Level != 0 {

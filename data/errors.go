@@ -71,6 +71,10 @@ func translateSQLState(op string, pe *pgconn.PgError, err error) error {
 		// Admin shutdown, crash shutdown, cannot connect now (starting
 		// up or shutting down).
 		return diming.E(op, diming.Unavailable, msgUnreachable, err)
+	case "22021", "22P05":
+		// A NUL or a byte sequence that is not UTF-8: the edge should have
+		// refused it; if it got through, it is still the client's input.
+		return diming.E(op, diming.Invalid, "文本含有无效字符（空字符或不是 UTF-8 的字节）", err)
 	case "P0001":
 		// RAISE EXCEPTION from our own triggers carries a user message.
 		return diming.E(op, diming.Invalid, pe.Message, err)

@@ -206,8 +206,16 @@ func collectRefs(rows pgx.Rows, op string) ([]gazetteer.PlaceRef, error) {
 }
 
 // likePrefix escapes s for LIKE and appends %.
-func likePrefix(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
+func likePrefix(s string) string { return likeEscape(s) + "%" }
+
+// likeContains is the LIKE pattern matching s anywhere.
+func likeContains(s string) string { return "%" + likeEscape(s) + "%" }
+
+// likeEscape makes s match itself in a LIKE pattern (default escape \):
+// the one place user text becomes a pattern, so % and _ in a query match
+// only themselves.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // FindBuiltup returns the prefixes of the built-up area that code lies in.

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/diming/diming"
 	"github.com/labstack/echo/v4"
@@ -92,4 +95,39 @@ func jsonType(goKind string) string {
 		return "a value"
 	}
 	return "a number"
+}
+
+// checkParams refuses, before any handler runs, query and path parameters
+// that are not text: bytes that are not UTF-8 (q=%ff) or control
+// characters such as NUL (q=%00). The answer is 400 naming the parameter;
+// nothing reaches the database.
+func checkParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for name, vs := range c.QueryParams() {
+			if err := checkParam("查询参数", name, append(vs, name)...); err != nil {
+				return err
+			}
+		}
+		for i, name := range c.ParamNames() {
+			if i < len(c.ParamValues()) {
+				if err := checkParam("路径参数", name, c.ParamValues()[i]); err != nil {
+					return err
+				}
+			}
+		}
+		return next(c)
+	}
+}
+
+func checkParam(what, name string, values ...string) error {
+	for _, v := range values {
+		if !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			if !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+				name = strconv.QuoteToASCII(name)
+			}
+			return diming.E("web.checkParams", diming.Invalid,
+				fmt.Sprintf("%s %s 含有无效字符（不是 UTF-8 文本，或含有空字符等控制字符）", what, name))
+		}
+	}
+	return nil
 }

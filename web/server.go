@@ -84,6 +84,7 @@ func NewServer(logger *slog.Logger, cfg Config, d Deps) http.Handler {
 	e.Use(metricsMiddleware(reg))
 	e.Use(securityHeaders)
 	e.Use(withRequestContext)
+	e.Use(checkParams)
 	e.Use(authenticate(d.Accounts, cfg))
 	addRoutes(e, logger, cfg, d, reg)
 	return e
