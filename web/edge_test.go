@@ -34,7 +34,9 @@ func TestInputAtTheEdge(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer res.Body.Close()
-		var out struct{ Error struct{ Kind, Message string } }
+		var out struct {
+			Error struct{ Kind, Message string }
+		}
 		b, _ := io.ReadAll(res.Body)
 		_ = json.Unmarshal(b, &out)
 		if out.Error.Message != "" {
