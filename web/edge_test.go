@@ -54,8 +54,10 @@ func TestInputAtTheEdge(t *testing.T) {
 			}
 		}
 	}
-	if st, msg := get("/api/v1/divisions/%ff"); st >= 500 {
-		t.Errorf("GET /divisions/%%ff = %d %q, want no 500", st, msg)
+	for _, path := range []string{"/api/v1/divisions/%ff", "/api/v1/divisions/%00", "/api/v1/divisions/33%00", "/api/v1/places/%00"} {
+		if st, msg := get(path); st >= 500 {
+			t.Errorf("GET %s = %d %q, want no 500", path, st, msg)
+		}
 	}
 	// LIKE wildcards match themselves: "%" finds the division with a
 	// percent sign in its name, not every division.
