@@ -59,13 +59,8 @@ func (db *DB) checkPassword(ctx context.Context, a diming.LoginAttempt, p diming
 		if err != nil {
 			return err
 		}
-		// Events of an existing account are part of its audit trail; those
-		// of unknown names are filed under the name tried.
-		ch := Change{Entity: "login", EntityID: a.Username, Actor: "anonymous", After: map[string]any{"username": a.Username, "address": a.Addr}}
-		var known int64
-		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = $1`, a.Username).Scan(&known); err == nil {
-			ch.Entity, ch.EntityID = "user", strconv.FormatInt(known, 10)
-		} else if !errors.Is(err, pgx.ErrNoRows) {
+		ch, err := attemptChange(ctx, tx, a)
+		if err != nil {
 			return err
 		}
 		if l := lockedOf(rows, now); l != nil {
@@ -74,43 +69,73 @@ func (db *DB) checkPassword(ctx context.Context, a diming.LoginAttempt, p diming
 			return audit(ctx, tx, ch)
 		}
 		id, ok, err := passwordMatches(ctx, tx, a)
-		if err != nil {
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			user, err = loginSucceeded(ctx, tx, id, ch, action)
 			return err
 		}
-		if ok {
-			if _, err := tx.Exec(ctx, `UPDATE login_throttle SET failures = 0, lockouts = 0, locked_until = NULL WHERE key = $1`,
-				"user:"+a.Username); err != nil {
-				return err
-			}
-			u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id=$1`, id))
-			if err != nil {
-				return err
-			}
-			user = &u.User
-			ch.Entity, ch.EntityID, ch.Action = "user", strconv.FormatInt(id, 10), action
-			return audit(diming.WithUser(ctx, user), tx, ch)
-		}
-		ch.Action = action + "_failed"
-		if err := audit(ctx, tx, ch); err != nil {
-			return err
-		}
-		l, err := recordFailure(ctx, tx, rows, p, now)
-		if err != nil {
-			return err
-		}
-		result = diming.E(op, diming.Unauthorized, msgWrongLogin)
-		if l != nil {
-			ch.Action, ch.Reason = "session.lockout", "locked until "+l.Until.UTC().Format(time.RFC3339)
-			ch.After = map[string]any{"username": a.Username, "address": a.Addr, "locked": map[bool]string{true: "address", false: "account"}[l.Address]}
-			result = lockedError(op, *l, now)
-			return audit(ctx, tx, ch)
-		}
-		return nil
+		result, err = loginFailed(ctx, tx, a, rows, p, now, ch, action)
+		return err
 	})
 	if err != nil {
 		return nil, translate(op, err)
 	}
 	return user, result
+}
+
+// attemptChange is the audit record of an attempt: events of an existing
+// account are part of its trail; those of unknown names are filed under
+// the name tried.
+func attemptChange(ctx context.Context, tx pgx.Tx, a diming.LoginAttempt) (Change, error) {
+	ch := Change{Entity: "login", EntityID: a.Username, Actor: "anonymous", After: map[string]any{"username": a.Username, "address": a.Addr}}
+	var known int64
+	err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = $1`, a.Username).Scan(&known)
+	switch {
+	case err == nil:
+		ch.Entity, ch.EntityID = "user", strconv.FormatInt(known, 10)
+	case !errors.Is(err, pgx.ErrNoRows):
+		return ch, err
+	}
+	return ch, nil
+}
+
+// loginSucceeded clears the account's failures and lock-outs and audits
+// the sign-in with the user as its actor.
+func loginSucceeded(ctx context.Context, tx pgx.Tx, id int64, ch Change, action string) (*diming.User, error) {
+	if _, err := tx.Exec(ctx, `UPDATE login_throttle SET failures = 0, lockouts = 0, locked_until = NULL
+		WHERE key = (SELECT 'user:' || username FROM users WHERE id = $1)`, id); err != nil {
+		return nil, err
+	}
+	u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id=$1`, id))
+	if err != nil {
+		return nil, err
+	}
+	ch.Action = action
+	return &u.User, audit(diming.WithUser(ctx, &u.User), tx, ch)
+}
+
+// loginFailed audits a failure, counts it and, when it reaches a limit,
+// locks and audits the lock-out. It returns the error the caller gets.
+func loginFailed(ctx context.Context, tx pgx.Tx, a diming.LoginAttempt, rows []throttleRow, p diming.LoginPolicy, now time.Time,
+	ch Change, action string) (result, err error) {
+	const op = "data.Login"
+	ch.Action = action + "_failed"
+	if err := audit(ctx, tx, ch); err != nil {
+		return nil, err
+	}
+	l, err := recordFailure(ctx, tx, rows, p, now)
+	if err != nil || l == nil {
+		return diming.E(op, diming.Unauthorized, msgWrongLogin), err
+	}
+	what := "account"
+	if l.Address {
+		what = "address"
+	}
+	ch.Action, ch.Reason = "session.lockout", "locked until "+l.Until.UTC().Format(time.RFC3339)
+	ch.After = map[string]any{"username": a.Username, "address": a.Addr, "locked": what}
+	return lockedError(op, *l, now), audit(ctx, tx, ch)
 }
 
 func dbNow(ctx context.Context, tx pgx.Tx) (time.Time, error) {
