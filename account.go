@@ -42,10 +42,10 @@ const MinPasswordLen = 10
 func (u NewUser) Validate() error {
 	fe := FieldErrors{}
 	if len(u.Username) < 3 || len(u.Username) > 64 || strings.Trim(u.Username, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != "" {
-		fe.Add("username", "use 3–64 lower-case letters, digits, '_', '.' or '-'")
+		fe.Add("username", "用户名为 3–64 个小写字母、数字、“_”“.”或“-”")
 	}
 	if len(u.Password) < MinPasswordLen {
-		fe.Add("password", "use at least 10 characters")
+		fe.Add("password", "密码至少 10 个字符")
 	}
 	ValidateRoles(fe, u.Roles)
 	ValidateScope(fe, u.Scope)
@@ -54,11 +54,11 @@ func (u NewUser) Validate() error {
 
 func ValidateRoles(fe FieldErrors, roles []Role) {
 	if len(roles) == 0 {
-		fe.Add("roles", "give at least one role")
+		fe.Add("roles", "请至少选择一个角色")
 	}
 	for _, r := range roles {
 		if !ValidRole(r) {
-			fe.Add("roles", "unknown role "+strconv.Quote(string(r)))
+			fe.Add("roles", "未知角色 "+strconv.Quote(string(r)))
 		}
 	}
 }
@@ -70,7 +70,7 @@ func ValidateScope(fe FieldErrors, scope string) {
 			return
 		}
 	}
-	fe.Add("scope", "a division code of 6, 9 or 12 digits, or empty for the whole country")
+	fe.Add("scope", "管辖范围为 6、9 或 12 位行政区划代码；全国范围留空")
 }
 
 // LoginPolicy is how sign-in failures are throttled, per account and per

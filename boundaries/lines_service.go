@@ -52,7 +52,7 @@ func (s *Service) AddMarker(ctx context.Context, lineID int64, m NewMarker) (Mar
 		return Marker{}, err
 	}
 	if l.Status == LineRetired {
-		return Marker{}, diming.E("boundaries.AddMarker", diming.Invalid, "the line is retired")
+		return Marker{}, diming.E("boundaries.AddMarker", diming.Invalid, "该界线已撤销，不能再设界桩")
 	}
 	all, err := s.store.FindMarkers(ctx, lineID)
 	if err != nil {
@@ -196,7 +196,7 @@ func (s *Service) SignInspection(ctx context.Context, id int64, side string, ver
 	}
 	if side != l.LeftCode && side != l.RightCode {
 		return Inspection{}, diming.E("boundaries.SignInspection", diming.Invalid,
-			map[string]string{"side": "sign for " + l.LeftCode + " or " + l.RightCode})
+			map[string]string{"side": "只能代表 " + l.LeftCode + " 或 " + l.RightCode + " 一方签署"})
 	}
 	u := diming.UserFrom(ctx)
 	if err := diming.Authorize(u, diming.RoleInspector, side); err != nil {
@@ -229,7 +229,7 @@ func (s *Service) Export(ctx context.Context, lineID int64, division string) ([]
 		lines = []Line{l}
 	} else {
 		if LevelOfCode(division) == 0 {
-			return nil, diming.E("boundaries.Export", diming.Invalid, map[string]string{"division": "give a line id or a division code"})
+			return nil, diming.E("boundaries.Export", diming.Invalid, map[string]string{"division": "请给出界线编号或行政区划代码"})
 		}
 		var err error
 		if lines, err = s.store.FindLines(ctx, LineFilter{Code: division, Limit: 5000}); err != nil {

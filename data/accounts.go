@@ -91,7 +91,7 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, up diming.UserUpdate) (d
 		diming.ValidateScope(fe, *up.Scope)
 	}
 	if up.Password != nil && len(*up.Password) < diming.MinPasswordLen {
-		fe.Add("password", "use at least 10 characters")
+		fe.Add("password", "密码至少 10 个字符")
 	}
 	if err := fe.Err(op); err != nil {
 		return diming.UserRecord{}, err
@@ -177,7 +177,7 @@ func (db *DB) FindSession(ctx context.Context, token string) (*diming.User, stri
 	err := db.Pool.QueryRow(ctx, `SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash=$1 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.disabled_at IS NULL`, hashSecret(token)).Scan(&id, &csrf)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, "", diming.E("data.FindSession", diming.Unauthorized, "your session has ended; please sign in again")
+		return nil, "", diming.E("data.FindSession", diming.Unauthorized, "登录已失效，请重新登录")
 	}
 	if err != nil {
 		return nil, "", translate("data.FindSession", err)
@@ -210,7 +210,7 @@ const TokenPrefix = "dmt_"
 func (db *DB) CreateToken(ctx context.Context, userID int64, name string) (string, error) {
 	const op = "data.CreateToken"
 	if strings.TrimSpace(name) == "" {
-		return "", diming.E(op, diming.Invalid, "give the token a name", map[string]string{"name": "required"})
+		return "", diming.E(op, diming.Invalid, "请为令牌命名", map[string]string{"name": "必填：说明令牌给哪个脚本用"})
 	}
 	token, hash := newSecret(TokenPrefix)
 	err := db.WithTx(ctx, func(tx pgx.Tx) error {
@@ -231,7 +231,7 @@ func (db *DB) FindToken(ctx context.Context, token string) (*diming.User, error)
 		WHERE t.token_hash=$1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
 		  AND u.id = t.user_id AND u.disabled_at IS NULL RETURNING t.user_id`, hashSecret(token)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, diming.E("data.FindToken", diming.Unauthorized, "the API token is unknown, revoked or expired")
+		return nil, diming.E("data.FindToken", diming.Unauthorized, "API 令牌无效、已吊销或已过期")
 	}
 	if err != nil {
 		return nil, translate("data.FindToken", err)

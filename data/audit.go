@@ -98,7 +98,7 @@ func (db *DB) FindAudit(ctx context.Context, entity, id string) ([]AuditEntry, e
 // current one; current is the record as it is now.
 func staleVersion(op string, version int, current any) error {
 	return &diming.Error{Op: op, Kind: diming.Conflict, Current: current,
-		Msg: fmt.Sprintf("someone else changed this record (it is now at version %d); reload it and apply your change again", version)}
+		Msg: fmt.Sprintf("此记录已被他人修改（当前版本 %d），请重新读取后再修改", version)}
 }
 
 // FindAuditTrail is FindAudit for the web layer's account store.

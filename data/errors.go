@@ -34,7 +34,7 @@ func translate(op string, err error) error {
 		return diming.E(op, err)
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		return diming.E(op, diming.NotFound, "not found", err)
+		return diming.E(op, diming.NotFound, "未找到", err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return diming.E(op, diming.Unavailable, msgTooSlow, err)
@@ -58,7 +58,7 @@ func translateSQLState(op string, pe *pgconn.PgError, err error) error {
 	case "23505", "23P01":
 		return diming.E(op, diming.Conflict, conflictMessage(pe), err)
 	case "23503":
-		return diming.E(op, diming.Invalid, "refers to a record that does not exist ("+pe.ConstraintName+")", err)
+		return diming.E(op, diming.Invalid, "引用的记录不存在（"+pe.ConstraintName+"）", err)
 	case "23514", "23502", "22P02", "22023", "XX000":
 		return diming.E(op, diming.Invalid, invalidMessage(pe), err)
 	case "57014":
@@ -111,19 +111,19 @@ func unreachable(err error) bool {
 
 func conflictMessage(pe *pgconn.PgError) string {
 	if pe.ConstraintName != "" {
-		return "already exists (" + pe.ConstraintName + ")"
+		return "已存在（" + pe.ConstraintName + "）"
 	}
-	return "already exists"
+	return "已存在"
 }
 
 func invalidMessage(pe *pgconn.PgError) string {
 	switch {
 	case pe.ConstraintName != "":
-		return "breaks the rule " + pe.ConstraintName
+		return "不符合规则 " + pe.ConstraintName
 	case pe.Code == "XX000" || pe.Code == "22023":
-		return "invalid geometry or value: " + pe.Message
+		return "几何图形或取值无效：" + pe.Message
 	case pe.ColumnName != "":
-		return "missing or bad value for " + pe.ColumnName
+		return "字段 " + pe.ColumnName + " 缺失或取值无效"
 	}
-	return "invalid value"
+	return "取值无效"
 }

@@ -129,7 +129,7 @@ type userUpdateRequest struct {
 func (r userUpdateRequest) Valid(context.Context) map[string]string {
 	p := map[string]string{}
 	if r.Version < 1 {
-		p["version"] = "send the version you read, so a concurrent change is not overwritten"
+		p["version"] = "请提交读取时的版本号，以免覆盖他人同时所做的修改"
 	}
 	return p
 }
@@ -138,7 +138,7 @@ func handleUserUpdate(store UserAdmin) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 		if err != nil {
-			return diming.E("web.users", diming.Invalid, "the user id must be a number")
+			return diming.E("web.users", diming.Invalid, "用户编号必须是数字")
 		}
 		req, err := decodeValid[userUpdateRequest](c)
 		if err != nil {
@@ -180,7 +180,7 @@ type tokenRequest struct {
 
 func (r tokenRequest) Valid(context.Context) map[string]string {
 	if r.Name == "" {
-		return map[string]string{"name": "required: say what script uses the token"}
+		return map[string]string{"name": "必填：说明令牌给哪个脚本用"}
 	}
 	return nil
 }
