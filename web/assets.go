@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"html/template"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -90,6 +92,27 @@ func (a *assets) Glob(pattern string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// vendorModules are the bare module names pages import, and the file of
+// each package under vendor/ (copied there by scripts/web-vendor.sh).
+var vendorModules = [][2]string{
+	{"maplibre-gl", "vendor/maplibre-gl@*/maplibre-gl.mjs"},
+	{"terra-draw", "vendor/terra-draw@*/terra-draw.module.js"},
+	{"terra-draw-maplibre-gl-adapter", "vendor/terra-draw-maplibre-gl-adapter@*/terra-draw-maplibre-gl-adapter.module.js"},
+}
+
+// ImportMap is the page's <script type="importmap">: it lets the app's ES
+// modules import vendor packages by name ("maplibre-gl", "terra-draw").
+func (a *assets) ImportMap() template.HTML {
+	imports := map[string]string{}
+	for _, m := range vendorModules {
+		if files := a.Glob(m[1]); len(files) > 0 {
+			imports[m[0]] = a.URL(files[len(files)-1])
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"imports": imports})
+	return template.HTML(`<script type="importmap">` + string(b) + `</script>`)
 }
 
 // handle serves /assets/<hash>/<name> (immutable when the hash is current)

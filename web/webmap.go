@@ -73,7 +73,7 @@ func (w *webMap) handleIndex(c echo.Context) error {
 	if !ok {
 		return diming.E("web.index", diming.Internal, "index.html is missing from the web files")
 	}
-	tpl, err := template.New("index").Funcs(template.FuncMap{"asset": w.assets.URL}).Parse(string(src.raw))
+	tpl, err := template.New("index").Funcs(template.FuncMap{"asset": w.assets.URL, "importmap": w.assets.ImportMap}).Parse(string(src.raw))
 	if err != nil {
 		return diming.E("web.index", err)
 	}

@@ -31,10 +31,11 @@ type pages struct {
 func newPages(a *assets) (*pages, error) {
 	p := &pages{assets: a, set: map[string]*template.Template{}}
 	funcs := template.FuncMap{
-		"asset": a.URL,
-		"who":   displayName,
-		"roles": roleNames,
-		"role":  roleName,
+		"asset":     a.URL,
+		"importmap": a.ImportMap,
+		"who":       displayName,
+		"roles":     roleNames,
+		"role":      roleName,
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"

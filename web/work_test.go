@@ -146,3 +146,22 @@ func failShot(t *testing.T, ctx context.Context, name string, console *consoleLo
 	_ = os.WriteFile(p, png, 0o644)
 	t.Logf("screenshot of the failing page: %s\nconsole:\n%s", p, console)
 }
+
+// TestWorkspaceModulesLoad loads the workspace's map and drawing modules
+// in the browser through the page's import map, as the pages do.
+func TestWorkspaceModulesLoad(t *testing.T) {
+	srv, _ := testServer(t)
+	ctx, console := browser(t)
+	defer failShot(t, ctx, "modules", console)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => {
+		const base = document.querySelector('script[type=module]').src.replace(/work\.js$/, '');
+		const [wm, dr] = await Promise.all([import(base + 'workmap.js'), import(base + 'draw.js')]);
+		return [typeof wm.workMap, typeof dr.createDraw, typeof wm.maplibregl.Map].join(',');
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || got != "function,function,function" {
+		t.Errorf("importing workmap.js and draw.js = %q, %v\nconsole:\n%s", got, err, console)
+	}
+}
