@@ -19,6 +19,25 @@ const (
 	RoleCommunityAdmin Role = "community_admin" // grids, grid workers and contacts of a community
 )
 
+// Label is the role's name as users read it.
+func (r Role) Label() string {
+	switch r {
+	case RoleAdmin:
+		return "管理员"
+	case RoleCommittee:
+		return "地名委员会委员"
+	case RoleExpert:
+		return "专家"
+	case RoleApprover:
+		return "审批人"
+	case RoleInspector:
+		return "界线联检员"
+	case RoleCommunityAdmin:
+		return "社区管理员"
+	}
+	return string(r)
+}
+
 // Roles lists every role, for validation and the admin UI.
 var Roles = []Role{RoleAdmin, RoleCommittee, RoleExpert, RoleApprover, RoleInspector, RoleCommunityAdmin}
 
@@ -67,30 +86,11 @@ func (u *User) InScope(code string) bool {
 // Can reports whether u holds role r and code lies within u's scope.
 func (u *User) Can(r Role, code string) bool { return u.Has(r) && u.InScope(code) }
 
-// Label is the role's name as people read it.
-func (r Role) Label() string {
-	switch r {
-	case RoleAdmin:
-		return "管理员"
-	case RoleCommittee:
-		return "地名委员会委员"
-	case RoleExpert:
-		return "评审专家"
-	case RoleApprover:
-		return "审批人"
-	case RoleInspector:
-		return "界线巡查员"
-	case RoleCommunityAdmin:
-		return "社区管理员"
-	}
-	return string(r)
-}
-
 // Authorize returns nil when u may act as r on division code, an
 // Unauthorized error for anonymous users, and Forbidden otherwise.
 func Authorize(u *User, r Role, code string) error {
 	if u != nil && !u.Has(r) {
-		return Errorf(Forbidden, "此操作需要“%s”角色", r.Label())
+		return Errorf(Forbidden, "这项操作需要“%s”角色（%s）", r.Label(), r)
 	}
 	return AuthorizeIn(u, code)
 }
@@ -103,14 +103,10 @@ func AuthorizeIn(u *User, code string) error {
 	case u == nil:
 		return &Error{Kind: Unauthorized, Msg: "请先登录"}
 	case !u.InScope(code):
-		scope := u.Scope
-		if scope == "" {
-			scope = "全国"
-		}
 		if code == "" {
-			return Errorf(Forbidden, "只有全国范围的用户可以查看；您的范围是 %s", scope)
+			return Errorf(Forbidden, "只有全国范围的用户可以查看；你的管辖范围是 %s", u.Scope)
 		}
-		return Errorf(Forbidden, "行政区划 %s 不在您的管辖范围 %s 内", code, scope)
+		return Errorf(Forbidden, "区划 %s 不在你的管辖范围 %s 内", code, u.Scope)
 	}
 	return nil
 }

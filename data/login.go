@@ -13,7 +13,7 @@ import (
 
 // msgWrongLogin is the one answer for an unknown user, a wrong password
 // and a disabled account, so sign-in does not tell which names exist.
-const msgWrongLogin = "用户名或密码错误"
+const msgWrongLogin = "用户名或密码不正确"
 
 // throttleKeys are the rows an attempt counts against, in lock order.
 func throttleKeys(a diming.LoginAttempt) []string {

@@ -31,7 +31,7 @@ func decodeValid[T validator](c echo.Context) (T, error) {
 		return v, err
 	}
 	if problems := v.Valid(c.Request().Context()); len(problems) > 0 {
-		return v, &diming.Error{Op: "web.decode", Kind: diming.Invalid, Msg: "请修改标出的字段", Fields: problems}
+		return v, &diming.Error{Op: "web.decode", Kind: diming.Invalid, Msg: "有字段需要修改", Fields: problems}
 	}
 	return v, nil
 }
@@ -41,7 +41,7 @@ func decodeJSON(c echo.Context, v any) error {
 	const op = "web.decode"
 	r := c.Request()
 	if ct := r.Header.Get(echo.HeaderContentType); ct != "" && !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
-		return diming.E(op, diming.Invalid, "请以 application/json 格式发送请求内容")
+		return diming.E(op, diming.Invalid, "请以 application/json 格式提交")
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
@@ -49,7 +49,7 @@ func decodeJSON(c echo.Context, v any) error {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return diming.E(op, diming.Invalid, "JSON 对象之后还有多余内容，请只发送一个对象")
+		return diming.E(op, diming.Invalid, "JSON 对象之后还有多余内容；请只提交一个对象")
 	}
 	return nil
 }
@@ -61,24 +61,24 @@ func decodeError(err error) error {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return diming.E(op, diming.TooLarge, fmt.Sprintf("请求内容过大，上限为 %d 字节", mbe.Limit))
+		return diming.E(op, diming.TooLarge, fmt.Sprintf("提交的内容超过 %d 字节的上限", mbe.Limit))
 	case errors.As(err, &syn):
-		return diming.E(op, diming.Invalid, fmt.Sprintf("JSON 格式错误（第 %d 字节）：%v", syn.Offset, syn))
+		return diming.E(op, diming.Invalid, fmt.Sprintf("JSON 格式有误（第 %d 字节）：%v", syn.Offset, syn))
 	case errors.As(err, &typ):
 		field := typ.Field
 		return diming.E(op, diming.Invalid, fmt.Sprintf("字段 %q 应为%s，而不是 %s", field, jsonType(typ.Type.Kind().String()), typ.Value),
 			map[string]string{field: "应为" + jsonType(typ.Type.Kind().String())})
 	case errors.Is(err, io.EOF):
-		return diming.E(op, diming.Invalid, "请求内容为空，请发送一个 JSON 对象")
+		return diming.E(op, diming.Invalid, "请求内容为空；请提交一个 JSON 对象")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return diming.E(op, diming.Invalid, "JSON 内容不完整（提前结束）")
+		return diming.E(op, diming.Invalid, "JSON 内容不完整")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json has no typed error for unknown fields.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return diming.E(op, diming.Invalid, fmt.Sprintf("未知字段 %q，请对照接口文档检查拼写", name),
+		return diming.E(op, diming.Invalid, fmt.Sprintf("未知字段 %q；请对照接口文档检查拼写", name),
 			map[string]string{name: "未知字段"})
 	}
-	return diming.E(op, diming.Invalid, "无法读取 JSON 请求内容", err)
+	return diming.E(op, diming.Invalid, "无法读取 JSON 内容", err)
 }
 
 func jsonType(goKind string) string {
@@ -86,13 +86,13 @@ func jsonType(goKind string) string {
 	case "string":
 		return "字符串"
 	case "bool":
-		return " true 或 false"
+		return "true 或 false"
 	case "slice", "array":
 		return "数组"
 	case "map", "struct":
 		return "对象"
 	case "ptr":
-		return "一个值"
+		return "值"
 	}
 	return "数字"
 }
@@ -106,23 +106,19 @@ func jsonType(goKind string) string {
 func checkParams(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		for name, vs := range c.QueryParams() {
-			if err := checkParam("查询参数", name, append(vs, name)...); err != nil {
-				return err
+			for _, v := range append(vs, name) {
+				if !isText(v) {
+					if !isText(name) {
+						name = strconv.QuoteToASCII(name)
+					}
+					return diming.E("web.checkParams", diming.Invalid,
+						fmt.Sprintf("查询参数 %s 含有无效字符（不是 UTF-8 文本，或含有空字符等控制字符）", name))
+				}
 			}
 		}
 		return next(c)
 	}
 }
 
-func checkParam(what, name string, values ...string) error {
-	for _, v := range values {
-		if !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 {
-			if !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
-				name = strconv.QuoteToASCII(name)
-			}
-			return diming.E("web.checkParams", diming.Invalid,
-				fmt.Sprintf("%s %s 含有无效字符（不是 UTF-8 文本，或含有空字符等控制字符）", what, name))
-		}
-	}
-	return nil
-}
+// isText reports whether s is UTF-8 without control characters.
+func isText(s string) bool { return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0 }

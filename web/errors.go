@@ -27,10 +27,6 @@ var statusOf = map[diming.Kind]int{
 	diming.TooMany:      http.StatusTooManyRequests,
 }
 
-// msgInternal is all a person learns of an internal error; the request ID
-// beside it finds the details in the log.
-const msgInternal = "服务器内部错误；报告问题时请附上请求编号（request_id）"
-
 // errorBody is the one JSON error shape: {"error":{kind,message,fields}}.
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -83,17 +79,17 @@ func errorResponse(err error) (int, errorBody) {
 		case http.StatusNotFound:
 			kind, msg = diming.NotFound, "没有这个页面或资源"
 		case http.StatusMethodNotAllowed:
-			kind, msg = diming.Invalid, "此处不支持该请求方法"
+			kind, msg = diming.Invalid, "此处不允许这种请求方法"
 		case http.StatusRequestEntityTooLarge:
-			kind, msg = diming.TooLarge, "请求内容过大"
+			kind, msg = diming.TooLarge, "提交的内容太大"
 		case http.StatusBadRequest:
 			kind, msg = diming.Invalid, "请求有误"
 		case http.StatusUnauthorized:
 			kind, msg = diming.Unauthorized, "请先登录"
 		case http.StatusForbidden:
-			kind, msg = diming.Forbidden, "无权执行此操作"
+			kind, msg = diming.Forbidden, "没有权限"
 		case http.StatusServiceUnavailable:
-			kind, msg = diming.Unavailable, "服务繁忙，请稍后重试"
+			kind, msg = diming.Unavailable, "服务繁忙，请稍后再试"
 		}
 		if m, ok := he.Message.(string); ok && he.Code < 500 && m != "" && m != http.StatusText(he.Code) {
 			msg = m
@@ -102,12 +98,12 @@ func errorResponse(err error) (int, errorBody) {
 	}
 	var de *diming.Error
 	if !errors.As(err, &de) {
-		return 500, errorBody{errorDetail{Kind: "internal", Message: msgInternal}}
+		return 500, errorBody{errorDetail{Kind: "internal", Message: "内部错误；报告问题时请提供请求编号（request_id）"}}
 	}
 	status := statusOf[de.Kind]
 	msg := de.Msg
 	if de.Kind == diming.Internal || msg == "" {
-		msg = msgInternal
+		msg = "内部错误；报告问题时请提供请求编号（request_id）"
 	}
 	if de.Kind == diming.Invalid && len(de.Fields) > 0 {
 		status = http.StatusUnprocessableEntity
