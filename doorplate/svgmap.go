@@ -61,7 +61,9 @@ func staticMap(c orb.Point, street orb.LineString, grid orb.MultiPolygon) MapVie
 			s = path(s, part, false)
 		}
 	}
-	for _, poly := range clip.MultiPolygon(frame, grid) {
+	// clip.MultiPolygon rewrites the rings it is given; the grid is shared
+	// by every scan of the community, so clip a copy.
+	for _, poly := range clip.MultiPolygon(frame, grid.Clone()) {
 		for _, ring := range poly {
 			g = path(g, ring, true)
 		}
