@@ -78,8 +78,9 @@ func auditActions(t *testing.T, db *data.DB, entity, id string) string {
 // message saying when to retry, and every step is audited.
 func TestLoginLockout(t *testing.T) {
 	_, db := testServer(t)
-	p := diming.LoginPolicy{AccountFailures: 3, AddressFailures: 5, Window: 15 * time.Minute, BaseLock: 1500 * time.Millisecond,
-		MaxLock: 1500 * time.Millisecond, Forget: time.Hour}
+	// Locks short enough to wait out, long enough for a slow (-race) run.
+	p := diming.LoginPolicy{AccountFailures: 3, AddressFailures: 5, Window: 15 * time.Minute, BaseLock: 6 * time.Second,
+		MaxLock: 6 * time.Second, Forget: time.Hour}
 	a, b := loginServer(t, db, p, ""), loginServer(t, db, p, "")
 	ok := mustUser(t, db, "lock-ok", "", diming.RoleInspector)
 	acct := mustUser(t, db, "lock-acct", "", diming.RoleInspector)
