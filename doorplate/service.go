@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/romanize"
 )
 
 // Store is what the service needs from storage; data.DB implements it.
@@ -70,6 +71,7 @@ type Service struct {
 	keys    Keys
 	counter *counter
 	cache   *scanCache
+	lex     *romanize.Loader
 
 	loading     atomic.Bool // a preload runs
 	again       atomic.Bool // a preload is wanted
@@ -98,7 +100,8 @@ func NewService(store Store, cfg Config) (*Service, error) {
 	case cfg.CacheEntries == 0:
 		cfg.CacheEntries = 20_000
 	}
-	return &Service{store: store, cfg: cfg, keys: cfg.Keys, counter: newCounter(), cache: newScanCache(cfg.CacheEntries)}, nil
+	return &Service{store: store, cfg: cfg, keys: cfg.Keys, counter: newCounter(), cache: newScanCache(cfg.CacheEntries),
+		lex: romanize.NewLoader(store)}, nil
 }
 
 // The role that keeps addresses and issues plates: the civil-affairs
@@ -125,7 +128,11 @@ func (s *Service) CreateStreet(ctx context.Context, st Street) (Street, error) {
 	if err := s.authorize(ctx, issuerRole, st.DivisionCode); err != nil {
 		return Street{}, err
 	}
-	st.Pinyin = Pinyin(st.Name)
+	z, err := s.lex.Fresh(ctx)
+	if err != nil {
+		return Street{}, err
+	}
+	st.Pinyin = z.Component(st.Name)
 	st.Orientation = Orientation(st.Line)
 	return s.store.CreateStreet(ctx, st)
 }
@@ -161,7 +168,11 @@ func (s *Service) CreateAddress(ctx context.Context, n NewAddress) (Address, []s
 		Lifecycle: def(n.Lifecycle, LifecycleCurrent)}
 	comps := Components(chain, street.Name, a)
 	a.FullText = strings.Join(comps, "")
-	a.Pinyin = PinyinAll(comps)
+	z, err := s.lex.Fresh(ctx)
+	if err != nil {
+		return Address{}, nil, err
+	}
+	a.Pinyin = z.Address(comps)
 	var warnings []string
 	if w := SideWarning(street.Line, n.DoorNumber, n.Position); w != "" && n.Building == "" {
 		warnings = append(warnings, w)

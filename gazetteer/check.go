@@ -13,7 +13,7 @@ import (
 // the warnings they cover. It returns Invalid only when the proposal
 // cannot be read at all (no name, bad division, unknown reading).
 func (s *Service) Check(ctx context.Context, a Application) (Findings, error) {
-	p, err := a.Proposal()
+	p, err := s.Proposal(ctx, a)
 	if err != nil {
 		return nil, err
 	}

@@ -40,14 +40,14 @@ func (s *Service) CreateApplication(ctx context.Context, na NewApplication) (App
 			a.Geometry = old.Geometry
 		}
 	}
-	if err := validApplication(a); err != nil {
+	if err := s.validApplication(ctx, a); err != nil {
 		return Application{}, err
 	}
 	return s.store.CreateApplication(ctx, a)
 }
 
-func validApplication(a Application) error {
-	if _, err := a.Proposal(); err != nil {
+func (s *Service) validApplication(ctx context.Context, a Application) error {
+	if _, err := s.Proposal(ctx, a); err != nil {
 		return err
 	}
 	fe := diming.FieldErrors{}
@@ -90,7 +90,7 @@ func (s *Service) UpdateApplication(ctx context.Context, id int64, na NewApplica
 	}
 	a.Applicant, a.RequiredReports, a.ConsultationDays = na.Applicant, na.RequiredReports, na.ConsultationDays
 	a.ProtectionMeasures, a.Overrides, a.Version = na.ProtectionMeasures, na.Overrides, version
-	if err := validApplication(a); err != nil {
+	if err := s.validApplication(ctx, a); err != nil {
 		return Application{}, err
 	}
 	return s.store.UpdateApplication(ctx, a)
@@ -231,7 +231,7 @@ func (s *Service) prepareApproval(ctx context.Context, a *Application, in ActInp
 	if in.Date != nil {
 		day = *in.Date
 	}
-	p, err := a.Proposal()
+	p, err := s.Proposal(ctx, *a)
 	if err != nil {
 		return err
 	}
@@ -314,4 +314,14 @@ func (s *Service) Overdue(ctx context.Context) ([]Overdue, error) {
 		return nil, diming.E("gazetteer.Overdue", diming.Unauthorized, "please sign in")
 	}
 	return s.store.FindOverdue(ctx, u.Scope, s.today())
+}
+
+// Proposal returns the place a proposes, romanized with the current
+// readings; Invalid with the fields to fix.
+func (s *Service) Proposal(ctx context.Context, a Application) (Place, error) {
+	z, err := s.lex.Fresh(ctx)
+	if err != nil {
+		return Place{}, err
+	}
+	return a.Proposal(z)
 }

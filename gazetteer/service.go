@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/romanize"
 )
 
 // Store is what the gazetteer needs from storage. The data package
@@ -57,6 +58,7 @@ type Effect struct {
 type Service struct {
 	store Store
 	now   func() time.Time
+	lex   *romanize.Loader
 }
 
 // NewService returns a Service on store. now may be nil (time.Now).
@@ -64,7 +66,7 @@ func NewService(store Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, now: now}
+	return &Service{store: store, now: now, lex: romanize.NewLoader(store)}
 }
 
 func (s *Service) today() time.Time {
@@ -87,7 +89,11 @@ func (s *Service) FindPlace(ctx context.Context, id int64) (Place, error) {
 // from the census), without the workflow. It needs the admin role in the
 // place's division; Invalid for bad fields, Conflict for duplicates.
 func (s *Service) CreatePlace(ctx context.Context, np NewPlace) (Place, error) {
-	p, err := np.Build()
+	z, err := s.lex.Fresh(ctx)
+	if err != nil {
+		return Place{}, err
+	}
+	p, err := np.Build(z)
 	if err != nil {
 		return Place{}, err
 	}
@@ -124,7 +130,11 @@ func (s *Service) UpdatePlace(ctx context.Context, id int64, up PlaceUpdate) (Pl
 	}
 	if up.Readings != nil {
 		p.Readings = *up.Readings
-		if p.Romanization, err = Romanize(p.Specific, p.Generic, p.Readings, p.Joined()); err != nil {
+		z, err := s.lex.Fresh(ctx)
+		if err != nil {
+			return Place{}, err
+		}
+		if p.Romanization, err = z.Name(p.romanizeName()); err != nil {
 			return Place{}, err
 		}
 		p.Unread = nil
@@ -147,7 +157,11 @@ func (s *Service) Search(ctx context.Context, f Filter) ([]Hit, error) {
 	if f.Query == "" && f.Near == nil && f.DivisionCode == "" {
 		return nil, diming.E("gazetteer.Search", diming.Invalid, "give a query, a division or a point", map[string]string{"q": "required"})
 	}
-	f.Key = QueryKey(f.Query)
+	z, err := s.lex.Recent(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.Key = QueryKey(z, f.Query)
 	return s.store.SearchPlaces(ctx, f)
 }
 
@@ -161,7 +175,11 @@ func (s *Service) Autocomplete(ctx context.Context, q string, limit int) ([]Hit,
 	if limit <= 0 || limit > 20 {
 		limit = 10
 	}
-	return s.store.Autocomplete(ctx, q, QueryKey(q), limit)
+	z, err := s.lex.Recent(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Autocomplete(ctx, q, QueryKey(z, q), limit)
 }
 
 // Words returns the word lists. Admins only.

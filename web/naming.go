@@ -91,7 +91,7 @@ func handleNamingCheck(g *gazetteer.Service) echo.HandlerFunc {
 		a := gazetteer.Application{RenameOf: na.RenameOf, Name: na.Name, Specific: na.Specific, Generic: na.Generic, Category: na.Category,
 			Subcategory: na.Subcategory, Readings: na.Readings, DivisionCode: na.DivisionCode, ProtectionMeasures: na.ProtectionMeasures,
 			Overrides: na.Overrides}
-		p, err := a.Proposal()
+		p, err := g.Proposal(c.Request().Context(), a)
 		if err != nil {
 			return err
 		}
