@@ -58,10 +58,13 @@ func translate(op string, err error) error {
 }
 
 func conflictMessage(pe *pgconn.PgError) string {
-	if pe.ConstraintName != "" {
-		return "already exists (" + pe.ConstraintName + ")"
+	switch pe.ConstraintName {
+	case "places_naming_rule":
+		return pe.Message // the naming guard says, in Chinese, which name clashes and under which rule
+	case "":
+		return "记录已存在"
 	}
-	return "already exists"
+	return "记录已存在（" + pe.ConstraintName + "）"
 }
 
 func invalidMessage(pe *pgconn.PgError) string {

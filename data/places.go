@@ -173,20 +173,26 @@ func (db *DB) UpdatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.Pla
 	return out, translate(op, err)
 }
 
-// FindClashes returns current names of category c with the same name or
-// sound within the division-code prefixes ("" is nationwide).
-func (db *DB) FindClashes(ctx context.Context, c gazetteer.Category, name, sound string, prefixes []string, exclude int64) ([]gazetteer.PlaceRef, error) {
-	pats := make([]string, len(prefixes))
-	for i, p := range prefixes {
-		pats[i] = likePrefix(p)
-	}
-	rows, err := db.Pool.Query(ctx, `SELECT id, name, romanization, category, division_code, status FROM places
-		WHERE status='current' AND category=$1 AND (name=$2 OR sound=$3) AND division_code LIKE ANY($4) AND id<>$5
-		ORDER BY name=$2 DESC, id LIMIT 50`, customPlan, int16(c), name, sound, pats, exclude)
+// FindClashes asks the database's place_clashes (the rule the write guard
+// applies too) for the current names p clashes with in its scope.
+func (db *DB) FindClashes(ctx context.Context, p gazetteer.Place, exclude int64) (gazetteer.Clashes, error) {
+	const op = "data.FindClashes"
+	var c gazetteer.Clashes
+	var scope string
+	err := db.Pool.QueryRow(ctx, `SELECT scope, source, prefixes FROM naming_scope($1, $2, $3)`,
+		int16(p.Category), p.Subcategory, p.DivisionCode).Scan(&scope, &c.Source, &c.Prefixes)
 	if err != nil {
-		return nil, translate("data.FindClashes", err)
+		return c, translate(op, err)
 	}
-	return collectRefs(rows, "data.FindClashes")
+	c.Scope = gazetteer.Scope(scope)
+	rows, err := db.Pool.Query(ctx, `SELECT id, name, romanization, category, division_code, status
+		FROM place_clashes($1, $2, $3, $4, $5, ARRAY[$6::bigint])`,
+		int16(p.Category), p.Subcategory, p.Name, p.Romanization.Sound, p.DivisionCode, exclude)
+	if err != nil {
+		return c, translate(op, err)
+	}
+	c.Places, err = collectRefs(rows, op)
+	return c, err
 }
 
 func collectRefs(rows pgx.Rows, op string) ([]gazetteer.PlaceRef, error) {
@@ -210,17 +216,6 @@ func likePrefix(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
 }
 
-// FindBuiltup returns the prefixes of the built-up area that code lies in.
-func (db *DB) FindBuiltup(ctx context.Context, code string) ([]string, error) {
-	var out []string
-	err := db.Pool.QueryRow(ctx, `SELECT prefixes FROM builtup_areas WHERE EXISTS
-		(SELECT 1 FROM unnest(prefixes) p WHERE $1 LIKE p || '%') ORDER BY id LIMIT 1`, code).Scan(&out)
-	if err == pgx.ErrNoRows {
-		return nil, nil
-	}
-	return out, translate("data.FindBuiltup", err)
-}
-
 // SaveBuiltup adds or replaces the built-up area called name.
 func (db *DB) SaveBuiltup(ctx context.Context, name string, prefixes []string, generated bool) error {
 	return translate("data.SaveBuiltup", db.WithTx(ctx, func(tx pgx.Tx) error {
@@ -237,13 +232,13 @@ func (db *DB) SaveBuiltup(ctx context.Context, name string, prefixes []string, g
 
 // FindWords returns every word-list entry.
 func (db *DB) FindWords(ctx context.Context) ([]gazetteer.Word, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, list, word, severity, note, active, version FROM naming_words ORDER BY list, word`)
+	rows, err := db.Pool.Query(ctx, `SELECT id, list, word, severity, note, source, active, version FROM naming_words ORDER BY list, word`)
 	if err != nil {
 		return nil, translate("data.FindWords", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (gazetteer.Word, error) {
 		var w gazetteer.Word
-		err := r.Scan(&w.ID, &w.List, &w.Word, &w.Severity, &w.Note, &w.Active, &w.Version)
+		err := r.Scan(&w.ID, &w.List, &w.Word, &w.Severity, &w.Note, &w.Source, &w.Active, &w.Version)
 		return w, err
 	})
 }
@@ -253,7 +248,7 @@ func (db *DB) SaveWord(ctx context.Context, w gazetteer.Word) (gazetteer.Word, e
 	const op = "data.SaveWord"
 	scan := func(row pgx.Row) (gazetteer.Word, error) {
 		var o gazetteer.Word
-		err := row.Scan(&o.ID, &o.List, &o.Word, &o.Severity, &o.Note, &o.Active, &o.Version)
+		err := row.Scan(&o.ID, &o.List, &o.Word, &o.Severity, &o.Note, &o.Source, &o.Active, &o.Version)
 		return o, err
 	}
 	var out gazetteer.Word
@@ -261,10 +256,10 @@ func (db *DB) SaveWord(ctx context.Context, w gazetteer.Word) (gazetteer.Word, e
 		var before *gazetteer.Word
 		var err error
 		if w.ID == 0 {
-			out, err = scan(tx.QueryRow(ctx, `INSERT INTO naming_words (list, word, severity, note, active) VALUES ($1,$2,$3,$4,true)
-				RETURNING id, list, word, severity, note, active, version`, w.List, w.Word, w.Severity, w.Note))
+			out, err = scan(tx.QueryRow(ctx, `INSERT INTO naming_words (list, word, severity, note, source, active) VALUES ($1,$2,$3,$4,$5,true)
+				RETURNING id, list, word, severity, note, source, active, version`, w.List, w.Word, w.Severity, w.Note, w.Source))
 		} else {
-			cur, err := scan(tx.QueryRow(ctx, `SELECT id, list, word, severity, note, active, version FROM naming_words WHERE id=$1 FOR UPDATE`, w.ID))
+			cur, err := scan(tx.QueryRow(ctx, `SELECT id, list, word, severity, note, source, active, version FROM naming_words WHERE id=$1 FOR UPDATE`, w.ID))
 			if err != nil {
 				return err
 			}
@@ -272,8 +267,8 @@ func (db *DB) SaveWord(ctx context.Context, w gazetteer.Word) (gazetteer.Word, e
 				return staleVersion(op, cur.Version, cur)
 			}
 			before = &cur
-			out, err = scan(tx.QueryRow(ctx, `UPDATE naming_words SET list=$2, word=$3, severity=$4, note=$5, active=$6, version=version+1
-				WHERE id=$1 RETURNING id, list, word, severity, note, active, version`, w.ID, w.List, w.Word, w.Severity, w.Note, w.Active))
+			out, err = scan(tx.QueryRow(ctx, `UPDATE naming_words SET list=$2, word=$3, severity=$4, note=$5, active=$6, source=$7, version=version+1
+				WHERE id=$1 RETURNING id, list, word, severity, note, source, active, version`, w.ID, w.List, w.Word, w.Severity, w.Note, w.Active, w.Source))
 			if err != nil {
 				return err
 			}

@@ -4,14 +4,16 @@ import (
 	"fmt"
 
 	"github.com/diming/diming/gazetteer"
+	"github.com/diming/diming/romanize"
 )
 
-func ExampleStrictest() {
-	rules := []gazetteer.ScopeRule{
-		{Category: gazetteer.Street, Scope: gazetteer.ScopeBuiltup, Source: "地名管理条例", Active: true},
-		{Category: gazetteer.Street, Scope: gazetteer.ScopeCity, Source: "宁波市地名管理条例", Active: true},
+func ExampleNewPlace_Build() {
+	for _, name := range []string{"长沙路", "十里堡镇", "碑林区"} {
+		p, _ := gazetteer.NewPlace{Name: name, Category: gazetteer.Street, DivisionCode: "330602"}.Build(romanize.Standard())
+		fmt.Println(p.Specific, p.Generic, p.Romanization.Text, p.Romanization.Sound)
 	}
-	scope, source := gazetteer.Strictest(rules, gazetteer.Street, "")
-	fmt.Println(scope, source, gazetteer.ScopePrefixes(scope, "330212001", nil))
-	// Output: city 宁波市地名管理条例 [3302]
+	// Output:
+	// 长沙 路 Changsha Lu chang sha lu
+	// 十里堡 镇 Shilipu Zhen shi li pu zhen
+	// 碑林 区 Beilin Qu bei lin qu
 }

@@ -18,17 +18,14 @@ type Store interface {
 	// Autocomplete finds names starting with q; key is the toneless pinyin
 	// of a query in characters ("" for latin queries), for same-sound typos.
 	Autocomplete(ctx context.Context, q, key string, limit int) ([]Hit, error)
-	// FindClashes returns current names of category c within the
-	// division-code prefixes that have the same name or the same toneless
-	// sound, leaving out the place exclude.
-	FindClashes(ctx context.Context, c Category, name, sound string, prefixes []string, exclude int64) ([]PlaceRef, error)
+	// FindClashes returns the current names of p's category that have
+	// p's name or toneless sound within the scope the rule gives p, leaving
+	// out the place exclude.
+	FindClashes(ctx context.Context, p Place, exclude int64) (Clashes, error)
 	FindWords(ctx context.Context) ([]Word, error)
 	SaveWord(ctx context.Context, w Word) (Word, error)
 	FindScopeRules(ctx context.Context) ([]ScopeRule, error)
 	SaveScopeRule(ctx context.Context, r ScopeRule) (ScopeRule, error)
-	// FindBuiltup returns the prefixes of the built-up area that division
-	// code lies in, or nil.
-	FindBuiltup(ctx context.Context, code string) ([]string, error)
 	FindHeritageByPlace(ctx context.Context, placeID int64) ([]HeritageEntry, error)
 
 	CreateApplication(ctx context.Context, a Application) (Application, error)

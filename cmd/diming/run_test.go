@@ -93,8 +93,8 @@ func TestUserAddBootstrapsAdmin(t *testing.T) {
 		t.Fatalf("user add with a short password = %v, want a password complaint", err)
 	}
 	err = run(t.Context(), []string{"user", "add", "-username", "root-admin", "-roles", "admin"}, getenv, strings.NewReader("a long enough password\n"), io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Fatalf("user add of an existing name = %v, want already exists", err)
+	if err == nil || !strings.Contains(err.Error(), "已存在") {
+		t.Fatalf("user add of an existing name = %v, want 已存在 (already exists)", err)
 	}
 }
 
