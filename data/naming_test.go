@@ -165,7 +165,7 @@ func TestSameNameAndSoundWithinScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs, _ = f.svc.Check(t.Context(), gazetteer.Application{Name: "建设路", Category: gazetteer.Street, DivisionCode: "339902100"})
-	if f := rules(fs)[gazetteer.RuleSameName]; !strings.Contains(f.Message, "scope city") {
+	if f := rules(fs)[gazetteer.RuleSameName]; !strings.Contains(f.Message, "在市（3399）范围内") {
 		t.Errorf("with a city-wide local rule, 建设路 in the next county = %q, want a city-scope clash", fs.Summary())
 	}
 	rs, _ := f.svc.ScopeRules(t.Context())

@@ -112,15 +112,18 @@ func (s *Service) authorize(ctx context.Context, r diming.Role, code string) err
 	return diming.Authorize(diming.UserFrom(ctx), r, code)
 }
 
-// CreateStreet adds a street. Forbidden outside the user's scope, Invalid
-// for bad fields.
+// CreateStreet adds a street bearing a standard name: st.PlaceID, or its
+// name registered as a new category-5 standard name (the store refuses,
+// Conflict, a name that clashes within its legal scope). Forbidden outside
+// the user's scope, Invalid for bad fields.
 func (s *Service) CreateStreet(ctx context.Context, st Street) (Street, error) {
 	fe := diming.FieldErrors{}
-	if strings.TrimSpace(st.Name) == "" {
-		fe.Add("name", "required")
+	st.Name = strings.TrimSpace(st.Name)
+	if st.Name == "" && st.PlaceID == 0 {
+		fe.Add("name", "必填：街路巷名称（或给出已有标准地名 place_id）")
 	}
 	if len(st.Line) == 1 {
-		fe.Add("line", "a street line needs at least two points")
+		fe.Add("line", "街路线形至少需要两个点")
 	}
 	if err := fe.Err("doorplate.CreateStreet"); err != nil {
 		return Street{}, err

@@ -93,7 +93,7 @@ func TestComponent(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"胜利街", "Shengli Jie"}, {"3号", "3 Hao"}, {"锦园小区", "Jinyuan Xiaoqu"}, {"西安路", "Xi'an Lu"},
 		{"城关街道", "Chengguan Jiedao"}, {"长沙路", "Changsha Lu"}, {"厦门街", "Xiamen Jie"}, {"成都路", "Chengdu Lu"},
-		{"重庆路", "Chongqing Lu"}, {"12幢", "12 Zhuang"}, {"金都大厦", "Jindu Dasha"}, {"华山弄", "Huashan Long"},
+		{"重庆路", "Chongqing Lu"}, {"12幢", "12 Zhuang"}, {"金都大厦", "Jindu Dasha"}, {"华山弄", "Huashan Long"}, {"解放东路", "Jiefang Donglu"},
 	}
 	z := Standard()
 	for _, tt := range tests {

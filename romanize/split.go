@@ -36,7 +36,13 @@ func Split(name, kind string) (specific, generic string) {
 	if kind == KindForest && strings.HasSuffix(name, KindForest) && name != KindForest {
 		return strings.TrimSuffix(name, KindForest), KindForest
 	}
-	specific, generic = splitBy(name, generics)
+	return splitBy(name, generics)
+}
+
+// splitBy splits name by its longest generic suffix in list; a one-syllable
+// direction before a street generic joins it (解放东路 → 解放 + 东路).
+func splitBy(name string, list []string) (specific, generic string) {
+	specific, generic = longestSuffix(name, list)
 	if generic != "" && isStreetGeneric(generic) {
 		if r, n := utf8.DecodeLastRuneInString(specific); strings.ContainsRune(directional, r) && utf8.RuneCountInString(specific) >= 3 {
 			specific, generic = specific[:len(specific)-n], string(r)+generic
@@ -45,7 +51,7 @@ func Split(name, kind string) (specific, generic string) {
 	return specific, generic
 }
 
-func splitBy(name string, list []string) (specific, generic string) {
+func longestSuffix(name string, list []string) (specific, generic string) {
 	best := ""
 	for _, g := range list {
 		if strings.HasSuffix(name, g) && len(g) > len(best) && len(g) < len(name) {
