@@ -230,13 +230,13 @@ func streetPlace(ctx context.Context, tx pgx.Tx, s *doorplate.Street) error {
 			Scan(&s.Name, &s.Pinyin, &cat, &status, &division)
 		switch {
 		case err == pgx.ErrNoRows:
-			return diming.E(diming.Invalid, map[string]string{"place_id": "没有这个标准地名"})
+			return placeIDErr("没有这个标准地名")
 		case err != nil:
 			return err
 		case gazetteer.Category(cat) != gazetteer.Street || status != string(gazetteer.Current):
-			return diming.E(diming.Invalid, map[string]string{"place_id": "应为现行的街路巷标准地名（第 5 类）"})
-		case !strings.HasPrefix(s.DivisionCode, diming.CodePrefix(division)) && !strings.HasPrefix(division, diming.CodePrefix(s.DivisionCode)):
-			return diming.E(diming.Invalid, map[string]string{"place_id": "这个标准地名属于另一个行政区划（" + division + "）"})
+			return placeIDErr("应为现行的街路巷标准地名（第 5 类）")
+		case len(division) < 6 || !strings.HasPrefix(s.DivisionCode, division[:6]):
+			return placeIDErr("这个标准地名属于另一个县级行政区（" + division + "）")
 		}
 		return nil
 	}
@@ -257,4 +257,8 @@ func streetPlace(ctx context.Context, tx pgx.Tx, s *doorplate.Street) error {
 	}
 	s.PlaceID, s.Pinyin = p.ID, p.Romanization.Text
 	return nil
+}
+
+func placeIDErr(msg string) error {
+	return diming.E(diming.Invalid, "place_id："+msg, map[string]string{"place_id": msg})
 }
