@@ -126,6 +126,9 @@ func renamePlace(ctx context.Context, tx pgx.Tx, p gazetteer.Place) (gazetteer.P
 	if err != nil {
 		return p, err
 	}
+	if err := streetsFollow(ctx, tx, old.ID, created); err != nil {
+		return p, err
+	}
 	return created, audit(ctx, tx, Change{Action: "place.rename", Entity: "place", EntityID: strconv.FormatInt(old.ID, 10), Before: old, After: after})
 }
 
@@ -326,4 +329,51 @@ func (db *DB) SaveScopeRule(ctx context.Context, s gazetteer.ScopeRule) (gazette
 		return audit(ctx, tx, Change{Action: "naming_scope.save", Entity: "naming_scope", EntityID: strconv.FormatInt(out.ID, 10), After: out})
 	})
 	return out, translate(op, err)
+}
+
+// FindClashPairs pairs each current name within prefix with the names it
+// clashes with inside its scope, as place_clashes (the write guard's rule)
+// finds them.
+func (db *DB) FindClashPairs(ctx context.Context, prefix string) ([]gazetteer.ClashPair, error) {
+	const op = "data.FindClashPairs"
+	rows, err := db.Pool.Query(ctx, `SELECT p.id, p.name, p.romanization, p.category, p.division_code, p.status, p.sound,
+			c.id, c.name, c.romanization, c.category, c.division_code, c.status, c.scope, c.source, c.prefixes
+		FROM places p
+		CROSS JOIN LATERAL place_clashes(p.category, p.subcategory, p.name, p.sound, p.division_code, ARRAY[p.id]) c
+		WHERE p.status = 'current' AND p.division_code LIKE $1
+		ORDER BY p.id, c.id LIMIT 50000`, likePrefix(prefix))
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gazetteer.ClashPair, error) {
+		var x gazetteer.ClashPair
+		var ca, cb int16
+		var sa, sb, scope string
+		err := r.Scan(&x.A.ID, &x.A.Name, &x.A.Romanization, &ca, &x.A.DivisionCode, &sa, &x.Sound,
+			&x.B.ID, &x.B.Name, &x.B.Romanization, &cb, &x.B.DivisionCode, &sb, &scope, &x.Source, &x.Prefixes)
+		x.A.Category, x.B.Category = gazetteer.Category(ca), gazetteer.Category(cb)
+		x.A.Status, x.B.Status, x.Scope = gazetteer.Status(sa), gazetteer.Status(sb), gazetteer.Scope(scope)
+		return x, err
+	})
+	return out, translate(op, err)
+}
+
+// streetsFollow moves the live streets that bore the renamed name oldID to
+// its successor p, and rewrites their addresses' text and pinyin, audited.
+func streetsFollow(ctx context.Context, tx pgx.Tx, oldID int64, p gazetteer.Place) error {
+	rows, err := tx.Query(ctx, `UPDATE streets SET place_id=$2, name=$3, pinyin=$4, version=version+1
+		WHERE place_id=$1 AND valid_to IS NULL RETURNING id`, oldID, p.ID, p.Name, p.Romanization.Text)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	n, err := retextAddresses(ctx, tx, `a.street_id = ANY($1)`, ids)
+	if err != nil {
+		return err
+	}
+	return audit(ctx, tx, Change{Action: "street.rename", Entity: "place", EntityID: strconv.FormatInt(p.ID, 10),
+		After: map[string]any{"streets": ids, "addresses": n, "name": p.Name}, Reason: "街路巷标准地名更名：门牌地址随之更新"})
 }

@@ -12,14 +12,7 @@ import (
 )
 
 // RomanizeReport says what a re-romanization changed.
-type RomanizeReport struct {
-	Fingerprint string   // the readings the run applied (romanize.Fingerprint)
-	Places      int      // place names read
-	Changed     int      // place names whose spelling changed
-	Streets     int      // streets whose pinyin changed
-	Addresses   int      // addresses whose pinyin changed
-	Examples    []string // the first changes, "name: old → new"
-}
+type RomanizeReport = gazetteer.Respelling
 
 // Romanize spells every stored place name, street and address again with
 // the current readings, in one transaction with one audit entry. It is

@@ -22,11 +22,19 @@ type Store interface {
 	// p's name or toneless sound within the scope the rule gives p, leaving
 	// out the place exclude.
 	FindClashes(ctx context.Context, p Place, exclude int64) (Clashes, error)
+	// FindClashPairs returns the current names within the division-code
+	// prefix paired with each name they clash with inside its scope.
+	FindClashPairs(ctx context.Context, prefix string) ([]ClashPair, error)
 	FindWords(ctx context.Context) ([]Word, error)
 	SaveWord(ctx context.Context, w Word) (Word, error)
 	FindScopeRules(ctx context.Context) ([]ScopeRule, error)
 	SaveScopeRule(ctx context.Context, r ScopeRule) (ScopeRule, error)
 	FindHeritageByPlace(ctx context.Context, placeID int64) ([]HeritageEntry, error)
+	// FindReadings returns the admins' place-name readings.
+	FindReadings(ctx context.Context) ([]romanize.Reading, error)
+	// SaveReading records an admin's reading and re-spells, in the same
+	// transaction, every stored name and address the word occurs in.
+	SaveReading(ctx context.Context, r romanize.Reading) (Respelling, error)
 
 	CreateApplication(ctx context.Context, a Application) (Application, error)
 	FindApplication(ctx context.Context, id int64) (Application, error)
@@ -231,4 +239,37 @@ func (s *Service) Announcements(ctx context.Context, limit int) ([]Announcement,
 // Announcement returns one announcement. Public; NotFound.
 func (s *Service) Announcement(ctx context.Context, id int64) (Announcement, error) {
 	return s.store.FindAnnouncement(ctx, id)
+}
+
+// Respelling says what a re-romanization of stored names changed.
+type Respelling struct {
+	Fingerprint string   // the shipped readings the run applied (romanize.Fingerprint)
+	Places      int      // place names read
+	Changed     int      // place names whose spelling changed
+	Streets     int      // streets whose pinyin changed
+	Addresses   int      // addresses whose pinyin changed
+	Examples    []string // the first changes, "name: old → new"
+}
+
+// Readings returns the shipped, reviewed readings and the admins' own.
+func (s *Service) Readings(ctx context.Context) (shipped, local []romanize.Reading, err error) {
+	local, err = s.store.FindReadings(ctx)
+	return romanize.Table(), local, err
+}
+
+// SaveReading records how a word reads in place names, with its source,
+// and re-spells the stored names and addresses it occurs in. Admins only;
+// Invalid for a malformed reading.
+func (s *Service) SaveReading(ctx context.Context, r romanize.Reading) (Respelling, error) {
+	if err := diming.Authorize(diming.UserFrom(ctx), diming.RoleAdmin, ""); err != nil {
+		return Respelling{}, err
+	}
+	if _, err := r.Syllables(); err != nil {
+		return Respelling{}, err
+	}
+	rep, err := s.store.SaveReading(ctx, r)
+	if err == nil {
+		_, err = s.lex.Fresh(ctx)
+	}
+	return rep, err
 }

@@ -28,7 +28,7 @@ func decodeValid[T validator](c echo.Context) (T, error) {
 		return v, err
 	}
 	if problems := v.Valid(c.Request().Context()); len(problems) > 0 {
-		return v, &diming.Error{Op: "web.decode", Kind: diming.Invalid, Msg: "some fields need fixing", Fields: problems}
+		return v, &diming.Error{Op: "web.decode", Kind: diming.Invalid, Msg: "有字段需要修改", Fields: problems}
 	}
 	return v, nil
 }
