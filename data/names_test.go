@@ -135,3 +135,69 @@ func mustBuild(t *testing.T, np gazetteer.NewPlace) gazetteer.Place {
 	}
 	return p
 }
+
+func doorplateStreet(division, name string) doorplate.Street {
+	return doorplate.Street{DivisionCode: division, Name: name, Orientation: "ew", Line: orb.LineString{{120.019, 30.004}, {120.001, 30.004}}}
+}
+
+func addressOn(division string, street int64, n int) doorplate.Address {
+	return doorplate.Address{DivisionCode: division, StreetID: street, DoorNumber: n, Position: orb.Point{120.005, 30.0041}}
+}
+
+// Names that clash from before the rule (official lists) show in the
+// clean-up report; standardising one renames it through the workflow,
+// keeping the old name as historical, linked both ways.
+func TestDuplicateReportAndStandardize(t *testing.T) {
+	f := newGazFixture(t, "339914")
+	ctx := t.Context()
+	if _, err := f.db.Pool.Exec(ctx, `INSERT INTO divisions (code, name, level, parent_code) VALUES
+		('339914100007','同福村村委会',5,'339914100'), ('339914101007','同福村委会',5,'339914101'), ('339914101008','桐福村委会',5,'339914101')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.ImportPlacesFromDivisions(ctx, "339914"); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.svc.Duplicates(f.as(t, "committee"), "339914")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var group gazetteer.DuplicateGroup
+	for _, g := range rep.Groups {
+		if g.Places[0].Name == "同福村" {
+			group = g
+		}
+	}
+	if len(group.Places) != 3 || group.Kind != gazetteer.RuleSameSound || !strings.Contains(group.Reason(), "同音") {
+		t.Fatalf("Duplicates(339914) = %+v, want 同福村 ×2 and 桐福村 in one same-sound group", rep.Groups)
+	}
+	if _, err := f.svc.Duplicates(f.as(t, "outsider"), "339914"); diming.KindOf(err) != diming.Forbidden {
+		t.Errorf("Duplicates by a committee member of another county = %v, want Forbidden", err)
+	}
+	old := group.Places[1]
+	a, err := f.svc.Standardize(f.as(t, "committee"), old.ID, "福兴村", "与甲镇同福村重名")
+	if err != nil || a.RenameOf == nil || *a.RenameOf != old.ID || !strings.Contains(a.Reasons, "不规范地名清理整治") {
+		t.Fatalf("Standardize(%d) = %+v, %v", old.ID, a, err)
+	}
+	for _, act := range []gazetteer.Action{gazetteer.ActSubmit, gazetteer.ActAccept, gazetteer.ActStartEvaluation, gazetteer.ActCompleteEval} {
+		if err := f.act(t, "committee", &a, act, gazetteer.ActInput{}); err != nil {
+			t.Fatalf("%s = %v", act, err)
+		}
+	}
+	if err := f.act(t, "approver", &a, gazetteer.ActApprove, approveInput()); err != nil {
+		t.Fatalf("approve the standardised name = %v", err)
+	}
+	before, _ := f.svc.FindPlace(ctx, old.ID)
+	after, _ := f.svc.FindPlace(ctx, *a.PlaceID)
+	if before.Status != gazetteer.Historical || before.SupersededBy == nil || *before.SupersededBy != after.ID ||
+		after.Supersedes == nil || *after.Supersedes != old.ID || after.Name != "福兴村" {
+		t.Errorf("history: old %s → %v, new %s ← %v; want linked both ways", before.Status, before.SupersededBy, after.Name, after.Supersedes)
+	}
+	rep, _ = f.svc.Duplicates(f.as(t, "committee"), "339914")
+	for _, g := range rep.Groups {
+		for _, p := range g.Places {
+			if p.ID == old.ID {
+				t.Errorf("after the rename the old name is still listed: %+v", g)
+			}
+		}
+	}
+}

@@ -112,20 +112,19 @@ func respellPlaces(ctx context.Context, tx pgx.Tx, z *romanize.Romanizer, like s
 	if len(changed) == 0 {
 		return nil
 	}
-	steps := []string{`CREATE TEMP TABLE respell (id bigint PRIMARY KEY, romanization text, toned text, pinyin text, initials text,
-		sound text, unread integer[]) ON COMMIT DROP`}
-	for _, s := range steps {
-		if _, err := tx.Exec(ctx, s); err != nil {
-			return err
-		}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE respell (id bigint PRIMARY KEY, romanization text, toned text, pinyin text,
+		initials text, sound text, unread integer[]) ON COMMIT DROP`); err != nil {
+		return err
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"respell"}, []string{"id", "romanization", "toned", "pinyin", "initials", "sound", "unread"},
 		pgx.CopyFromRows(changed)); err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE places p SET romanization=r.romanization, toned=r.toned, pinyin=r.pinyin, initials=r.initials,
-		sound=r.sound, unread=r.unread, version=p.version+1 FROM respell r WHERE p.id = r.id;
-		DROP TABLE respell`)
+	if _, err = tx.Exec(ctx, `UPDATE places p SET romanization=r.romanization, toned=r.toned, pinyin=r.pinyin, initials=r.initials,
+		sound=r.sound, unread=r.unread, version=p.version+1 FROM respell r WHERE p.id = r.id`); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `DROP TABLE respell`)
 	return err
 }
 
