@@ -155,4 +155,3 @@ func handleReadingSave(g *gazetteer.Service) echo.HandlerFunc {
 			"addresses": rep.Addresses, "examples": rep.Examples})
 	}
 }
-
