@@ -87,6 +87,13 @@ BEGIN
                                               WHEN 'county' THEN 6 ELSE 9 END)];
 END $$;
 
+-- scope_text says a scope in Chinese: 全国, 省（33）, 建成区（330602,330603）.
+CREATE FUNCTION scope_text(scope text, prefixes text[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE scope WHEN 'national' THEN '全国'
+    ELSE CASE scope WHEN 'province' THEN '省' WHEN 'city' THEN '市' WHEN 'county' THEN '县' WHEN 'town' THEN '乡镇'
+                    ELSE '建成区' END || '（' || array_to_string(prefixes, '、') || '）' END
+$$;
+
 -- place_clashes lists the current names of the category that have the
 -- same name or the same toneless sound within the name's scope.
 CREATE FUNCTION place_clashes(cat smallint, sub text, nm text, snd text, division text, exclude bigint[])
@@ -124,8 +131,10 @@ BEGIN
                                      ARRAY[NEW.id, coalesce(NEW.supersedes, 0)]) LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION '%', CASE WHEN c.name = NEW.name
-        THEN format('“%s”与已有地名重名：%s（#%s，%s）在%s范围内（依据：%s）', NEW.name, c.name, c.id, c.division_code, c.scope, c.source)
-        ELSE format('“%s”与已有地名同音（%s）：%s（#%s，%s）在%s范围内（依据：%s）', NEW.name, NEW.sound, c.name, c.id, c.division_code, c.scope, c.source) END
+        THEN format('“%s”与已有地名重名：%s（#%s，%s），在%s范围内不应重名（依据：%s）', NEW.name, c.name, c.id,
+                    c.division_code, scope_text(c.scope, c.prefixes), c.source)
+        ELSE format('“%s”与已有地名同音（%s）：%s（#%s，%s），在%s范围内不应同音（依据：%s）', NEW.name, NEW.sound, c.name,
+                    c.id, c.division_code, scope_text(c.scope, c.prefixes), c.source) END
       USING ERRCODE = '23505', CONSTRAINT = 'places_naming_rule',
             DETAIL = CASE WHEN c.name = NEW.name THEN 'same_name' ELSE 'same_sound' END;
   END IF;
