@@ -14,15 +14,13 @@ import (
 // dictChar returns the toned readings the character dictionary knows for
 // r, the usual one first.
 func dictChar(r rune) []string {
-	a := pinyin.NewArgs()
-	a.Style = pinyin.Tone
-	a.Heteronym = true
-	a.Fallback = nil
-	out := pinyin.SinglePinyin(r, a)
-	if len(out) == 0 || out[0] == "" {
+	// The raw data holds the toned readings ("zhōng,zhòng"); reading it
+	// directly skips the library's per-call style rewriting.
+	v, ok := pinyin.PinyinDict[int(r)]
+	if !ok || v == "" {
 		return nil
 	}
-	return out
+	return strings.Split(v, ",")
 }
 
 // dictPhrase returns the toned syllables of a word the phrase dictionary

@@ -156,7 +156,7 @@ func (z *Romanizer) name(n Name, missing *[]int) (Romanization, error) {
 	if n.Joined || len(gen) == 0 {
 		return assemble(splitWords(toks)), nil
 	}
-	st = breakBefore(st, ethnicStarts(spec))
+	st = breakBefore(st, ethnicStarts(spec, strings.HasPrefix(n.Generic, "自治")))
 	return assemble(append(splitWords(st), splitWords(gt)...)), nil
 }
 

@@ -79,25 +79,39 @@ var ethnicNames = strings.Fields(`汉 蒙古 回 藏 维吾尔 苗 彝 壮 布�
 
 // ethnicStarts returns the rune indexes where the ethnic words at the end
 // of a specific part start (湘西土家族苗族 → 2, 5), leaving out index 0.
-func ethnicStarts(spec []rune) []int {
+// bare also takes a name of two or more characters without 族 right
+// before the generic, as autonomous areas write them (伊犁哈萨克自治州).
+func ethnicStarts(spec []rune, bare bool) []int {
 	end := len(spec)
 	var starts []int
-	for end > 1 && spec[end-1] == '族' {
-		best := 0
-		for _, e := range ethnicNames {
-			n := utf8.RuneCountInString(e)
-			if n+1 <= end && n > best && string(spec[end-1-n:end-1]) == e {
-				best = n
-			}
+	if bare && (end == 0 || spec[end-1] != '族') {
+		if n := ethnicSuffix(spec[:end]); n >= 2 && n < end {
+			end -= n
+			starts = append(starts, end)
 		}
-		if best == 0 {
+	}
+	for end > 1 && spec[end-1] == '族' {
+		n := ethnicSuffix(spec[:end-1])
+		if n == 0 {
 			break
 		}
-		end -= best + 1
+		end -= n + 1
 		starts = append([]int{end}, starts...)
 	}
 	if len(starts) > 0 && starts[0] == 0 {
 		starts = starts[1:]
 	}
 	return starts
+}
+
+// ethnicSuffix returns the length of the longest ethnic name s ends with.
+func ethnicSuffix(s []rune) int {
+	best := 0
+	for _, e := range ethnicNames {
+		n := utf8.RuneCountInString(e)
+		if n <= len(s) && n > best && string(s[len(s)-n:]) == e {
+			best = n
+		}
+	}
+	return best
 }

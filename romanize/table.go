@@ -153,7 +153,7 @@ func Table() []Reading {
 
 // rulesRevision changes whenever the rules of this package change the
 // spelling of some name; with the tables it makes the Fingerprint.
-const rulesRevision = "2026-12-issue14 gpy/phrase v0.42.1 go-pinyin v0.21.0"
+const rulesRevision = "2026-12-issue14b gpy/phrase v0.42.1 go-pinyin v0.21.0"
 
 // Fingerprint identifies the shipped readings and rules: a database whose
 // stored spellings were made with another one is due a re-romanization.
