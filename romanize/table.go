@@ -131,6 +131,7 @@ var pinned = []Reading{
 	{Word: "长", Pinyin: "cháng", Source: srcDMCD + "：地名多读 cháng（长子等例外另列）"},
 	{Word: "都", Pinyin: "dū", Source: srcXH7 + " 都 dū：城市；dōu 为副词，不用于地名"},
 	{Word: "乐", Pinyin: "lè", Source: srcGB2260 + "：乐山 Leshan、民乐 Minle、乐都 Ledu（乐清、乐亭例外另列）"},
+	{Word: "巷", Pinyin: "xiàng", Source: srcXH7 + " 巷 hàng 只用于巷道（采矿），街巷读 xiàng"},
 	{Word: "栅", Pinyin: "zhà", Source: srcXH7 + " 栅 shān 只用于栅极"},
 	{Word: "柏", Pinyin: "bǎi", Source: srcGB2260 + "：柏乡 Baixiang；bó 只用于译音（柏林）"},
 }
@@ -153,7 +154,7 @@ func Table() []Reading {
 
 // rulesRevision changes whenever the rules of this package change the
 // spelling of some name; with the tables it makes the Fingerprint.
-const rulesRevision = "2026-12-issue14b gpy/phrase v0.42.1 go-pinyin v0.21.0"
+const rulesRevision = "2026-12-issue14c gpy/phrase v0.42.1 go-pinyin v0.21.0"
 
 // Fingerprint identifies the shipped readings and rules: a database whose
 // stored spellings were made with another one is due a re-romanization.
