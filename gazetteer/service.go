@@ -119,7 +119,7 @@ func (s *Service) UpdatePlace(ctx context.Context, id int64, up PlaceUpdate) (Pl
 		return Place{}, err
 	}
 	if p.Status == Historical {
-		return Place{}, diming.E("gazetteer.UpdatePlace", diming.Invalid, "historical names are kept as they were")
+		return Place{}, diming.E("gazetteer.UpdatePlace", diming.Invalid, "历史地名保持原样，不能修改")
 	}
 	set := func(dst *string, v *string) {
 		if v != nil {
@@ -153,14 +153,14 @@ func (s *Service) UpdatePlace(ctx context.Context, id int64, up PlaceUpdate) (Pl
 func (s *Service) Search(ctx context.Context, f Filter) ([]Hit, error) {
 	f = f.Normalize()
 	if f.Category != 0 && !f.Category.Valid() {
-		return nil, diming.E("gazetteer.Search", diming.Invalid, "category is 1–8", map[string]string{"category": "1–8"})
+		return nil, diming.E("gazetteer.Search", diming.Invalid, "地名类别应为 1–8", map[string]string{"category": "应为 1–8"})
 	}
 	if f.Near != nil && (f.Near.Lon < -180 || f.Near.Lon > 180 || f.Near.Lat < -90 || f.Near.Lat > 90 || f.Near.Radius <= 0 || f.Near.Radius > 100000) {
 		return nil, diming.E("gazetteer.Search", diming.Invalid, "near needs lon, lat and a radius of up to 100 km",
 			map[string]string{"near": "lon,lat,radius (metres, ≤100000)"})
 	}
 	if f.Query == "" && f.Near == nil && f.DivisionCode == "" {
-		return nil, diming.E("gazetteer.Search", diming.Invalid, "give a query, a division or a point", map[string]string{"q": "required"})
+		return nil, diming.E("gazetteer.Search", diming.Invalid, "请给出查询词、行政区划或位置", map[string]string{"q": "必填"})
 	}
 	z, err := s.lex.Recent(ctx)
 	if err != nil {
@@ -205,7 +205,7 @@ func (s *Service) SaveWord(ctx context.Context, w Word) (Word, error) {
 		w.Severity = WordLists[w.List]
 	}
 	if p := w.Validate(); len(p) > 0 {
-		return Word{}, diming.E("gazetteer.SaveWord", diming.Invalid, "some fields need fixing", p)
+		return Word{}, diming.E("gazetteer.SaveWord", diming.Invalid, "有字段需要修改", p)
 	}
 	return s.store.SaveWord(ctx, w)
 }
@@ -222,7 +222,7 @@ func (s *Service) SaveScopeRule(ctx context.Context, r ScopeRule) (ScopeRule, er
 		return ScopeRule{}, err
 	}
 	if !r.Category.Valid() || !ValidScope(r.Scope) {
-		return ScopeRule{}, diming.E("gazetteer.SaveScopeRule", diming.Invalid, "some fields need fixing",
+		return ScopeRule{}, diming.E("gazetteer.SaveScopeRule", diming.Invalid, "有字段需要修改",
 			map[string]string{"scope": "category 1–8 and one of national, province, city, builtup, county, town"})
 	}
 	return s.store.SaveScopeRule(ctx, r)
