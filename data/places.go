@@ -182,8 +182,8 @@ func (db *DB) FindClashes(ctx context.Context, p gazetteer.Place, exclude int64)
 	const op = "data.FindClashes"
 	var c gazetteer.Clashes
 	var scope string
-	err := db.Pool.QueryRow(ctx, `SELECT scope, source, prefixes FROM naming_scope($1, $2, $3)`,
-		int16(p.Category), p.Subcategory, p.DivisionCode).Scan(&scope, &c.Source, &c.Prefixes)
+	err := db.Pool.QueryRow(ctx, `SELECT scope, source, prefixes, scope_text(scope, prefixes) FROM naming_scope($1, $2, $3)`,
+		int16(p.Category), p.Subcategory, p.DivisionCode).Scan(&scope, &c.Source, &c.Prefixes, &c.ScopeText)
 	if err != nil {
 		return c, translate(op, err)
 	}
@@ -337,7 +337,8 @@ func (db *DB) SaveScopeRule(ctx context.Context, s gazetteer.ScopeRule) (gazette
 func (db *DB) FindClashPairs(ctx context.Context, prefix string) ([]gazetteer.ClashPair, error) {
 	const op = "data.FindClashPairs"
 	rows, err := db.Pool.Query(ctx, `SELECT p.id, p.name, p.romanization, p.category, p.division_code, p.status, p.sound,
-			c.id, c.name, c.romanization, c.category, c.division_code, c.status, c.scope, c.source, c.prefixes
+			c.id, c.name, c.romanization, c.category, c.division_code, c.status, c.scope, c.source, c.prefixes,
+			scope_text(c.scope, c.prefixes)
 		FROM places p
 		CROSS JOIN LATERAL place_clashes(p.category, p.subcategory, p.name, p.sound, p.division_code, ARRAY[p.id]) c
 		WHERE p.status = 'current' AND p.division_code LIKE $1
@@ -350,7 +351,7 @@ func (db *DB) FindClashPairs(ctx context.Context, prefix string) ([]gazetteer.Cl
 		var ca, cb int16
 		var sa, sb, scope string
 		err := r.Scan(&x.A.ID, &x.A.Name, &x.A.Romanization, &ca, &x.A.DivisionCode, &sa, &x.Sound,
-			&x.B.ID, &x.B.Name, &x.B.Romanization, &cb, &x.B.DivisionCode, &sb, &scope, &x.Source, &x.Prefixes)
+			&x.B.ID, &x.B.Name, &x.B.Romanization, &cb, &x.B.DivisionCode, &sb, &scope, &x.Source, &x.Prefixes, &x.ScopeText)
 		x.A.Category, x.B.Category = gazetteer.Category(ca), gazetteer.Category(cb)
 		x.A.Status, x.B.Status, x.Scope = gazetteer.Status(sa), gazetteer.Status(sb), gazetteer.Scope(scope)
 		return x, err

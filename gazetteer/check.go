@@ -87,22 +87,17 @@ func (s *Service) clashes(ctx context.Context, p Place, renameOf *int64) (Findin
 // Clashes are the current names a proposal clashes with, and the scope
 // that was searched.
 type Clashes struct {
-	Places   []PlaceRef
-	Scope    Scope
-	Source   string   // the rule that set the scope
-	Prefixes []string // division-code prefixes of the scope ("" is nationwide)
+	Places    []PlaceRef
+	Scope     Scope
+	Source    string   // the rule that set the scope
+	Prefixes  []string // division-code prefixes of the scope ("" is nationwide)
+	ScopeText string   // the scope in Chinese, as the database's guard says it: 建成区（330602）
 }
 
-// Text describes the scope in Chinese: "在330602范围内（依据：…）".
+// Text describes the scope in Chinese: "在县（330602）范围内（依据：…）".
 func (c Clashes) Text() string {
-	if c.Scope == ScopeNational {
-		return "在全国范围内（依据：" + c.Source + "）"
-	}
-	return fmt.Sprintf("在%s（%s）范围内（依据：%s）", scopeNames[c.Scope], strings.Join(c.Prefixes, "、"), c.Source)
+	return "在" + c.ScopeText + "范围内（依据：" + c.Source + "）"
 }
-
-var scopeNames = map[Scope]string{ScopeNational: "全国", ScopeProvince: "省", ScopeCity: "市", ScopeCounty: "县",
-	ScopeTown: "乡镇", ScopeBuiltup: "建成区"}
 
 func refList(rs []PlaceRef) string {
 	var b []string

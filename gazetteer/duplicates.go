@@ -12,23 +12,25 @@ import (
 // ClashPair is two current names that clash within the legal scope of the
 // first (不规范地名清理整治: 重名、同音).
 type ClashPair struct {
-	A, B     PlaceRef
-	Sound    string // the toneless sound of A
-	Scope    Scope
-	Source   string
-	Prefixes []string
+	A, B      PlaceRef
+	Sound     string // the toneless sound of A
+	Scope     Scope
+	Source    string
+	Prefixes  []string
+	ScopeText string // in Chinese
 }
 
 // DuplicateGroup is a set of current names that clash with one another
 // within their legal scope: the same name, or the same sound.
 type DuplicateGroup struct {
-	Kind     string // RuleSameName or RuleSameSound
-	Category Category
-	Sound    string
-	Scope    Scope
-	Source   string
-	Prefixes []string
-	Places   []PlaceRef
+	Kind      string // RuleSameName or RuleSameSound
+	Category  Category
+	Sound     string
+	Scope     Scope
+	Source    string
+	Prefixes  []string
+	ScopeText string // in Chinese
+	Places    []PlaceRef
 }
 
 // Reason says in Chinese why the group is listed.
@@ -37,7 +39,7 @@ func (g DuplicateGroup) Reason() string {
 	if g.Kind == RuleSameSound {
 		what = "同音（" + g.Sound + "）"
 	}
-	return fmt.Sprintf("%d 个现行地名%s%s", len(g.Places), Clashes{Scope: g.Scope, Source: g.Source, Prefixes: g.Prefixes}.Text(), what)
+	return fmt.Sprintf("%d 个现行地名%s%s", len(g.Places), Clashes{Scope: g.Scope, Source: g.Source, Prefixes: g.Prefixes, ScopeText: g.ScopeText}.Text(), what)
 }
 
 // DuplicateReport lists the clashing names of a division.
@@ -109,7 +111,7 @@ func GroupClashes(pairs []ClashPair) []DuplicateGroup {
 		slices.SortFunc(ms, func(a, b PlaceRef) int { return int(a.ID - b.ID) })
 		p := first[r]
 		g := DuplicateGroup{Kind: RuleSameName, Category: p.A.Category, Sound: p.Sound, Scope: p.Scope, Source: p.Source,
-			Prefixes: p.Prefixes, Places: ms}
+			Prefixes: p.Prefixes, ScopeText: p.ScopeText, Places: ms}
 		for _, m := range ms {
 			if m.Name != ms[0].Name {
 				g.Kind = RuleSameSound

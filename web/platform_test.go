@@ -262,7 +262,7 @@ func TestBadInput(t *testing.T) {
 		{"wrong type", `{"username":"abc","roles":"admin"}`, 422, "invalid", `"roles" must be an array`},
 		{"two objects", `{"username":"abc"}{}`, 400, "invalid", "after the JSON object"},
 		{"empty", ``, 400, "invalid", "empty"},
-		{"invalid fields", `{"username":"A B","password":"short","roles":["king"],"scope":"12"}`, 422, "invalid", "some fields"},
+		{"invalid fields", `{"username":"A B","password":"short","roles":["king"],"scope":"12"}`, 422, "invalid", "有字段需要修改"},
 		{"oversized", `{"username":"` + strings.Repeat("x", 2<<20) + `"}`, 413, "too_large", "too large"},
 	}
 	for _, tt := range tests {

@@ -45,6 +45,10 @@ SELECT 'state_leader', w, 'block', '国家领导人', '地名管理条例(2022) 
     '华国锋 胡耀邦 赵紫阳 杨尚昆 李先念 叶剑英 董必武 宋庆龄', ' ')) w
 ON CONFLICT (list, word) DO NOTHING;
 INSERT INTO naming_words (list, word, severity, note, source)
+SELECT 'personal_name', w, 'warn', '文学艺术作品人物', '地名管理条例实施办法(2024) 第四条：人名包括文学艺术作品中的人物名称；一般不以人名作地名'
+  FROM unnest(string_to_array('孙悟空 猪八戒 贾宝玉 林黛玉 哈利波特 米老鼠 唐老鸭 白雪公主', ' ')) w
+ON CONFLICT (list, word) DO NOTHING;
+INSERT INTO naming_words (list, word, severity, note, source)
 SELECT 'grandiose', w, 'warn', '夸大：贪大求洋', '民政部等《关于开展不规范地名清理整治工作的通知》(2018)：清理“大、洋、怪、重”地名'
   FROM unnest(string_to_array('帝国 皇朝 皇宫 至尊 世界之窗 天下 宇宙城 国际城 中央公馆 首府', ' ')) w
 ON CONFLICT (list, word) DO NOTHING;
