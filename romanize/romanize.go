@@ -160,13 +160,6 @@ func (z *Romanizer) name(n Name, missing *[]int) (Romanization, error) {
 	return assemble(append(splitWords(st), splitWords(gt)...)), nil
 }
 
-// Key romanizes a search query as one word, leaving out characters with
-// no reading.
-func (z *Romanizer) Key(q string) Romanization {
-	ro, _, _ := z.NameLenient(Name{Specific: q, Joined: true})
-	return ro
-}
-
 // Component romanizes one address component: 胜利街 → "Shengli Jie",
 // 3号 → "3 Hao", 锦园小区 → "Jinyuan Xiaoqu". Numbers stay in digits.
 func (z *Romanizer) Component(c string) string {
