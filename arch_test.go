@@ -8,14 +8,15 @@ import (
 
 // TestImportDirection enforces STYLE.md §1: imports flow cmd → web, data →
 // domains → root; data alone imports pgx, web alone imports echo, only the
-// export code imports go-geom and only doorplate/qr.go imports go-qrcode.
+// export code imports go-geom, only doorplate/qr.go imports go-qrcode and
+// only romanize (the one romanizer) imports the pinyin dictionaries.
 func TestImportDirection(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}:{{join .Imports ","}}`, "./...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
 	const mod = "github.com/diming/diming"
-	domains := []string{mod + "/gazetteer", mod + "/boundaries", mod + "/doorplate", mod + "/tiles"}
+	domains := []string{mod + "/gazetteer", mod + "/boundaries", mod + "/doorplate", mod + "/tiles", mod + "/romanize"}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		pkg, imps, _ := strings.Cut(line, ":")
 		for _, imp := range strings.Split(imps, ",") {
@@ -30,6 +31,8 @@ func TestImportDirection(t *testing.T) {
 				bad = "only web imports echo"
 			case strings.HasPrefix(imp, "github.com/skip2/go-qrcode") && pkg != mod+"/doorplate":
 				bad = "only doorplate/qr.go imports go-qrcode"
+			case (strings.HasPrefix(imp, "github.com/mozillazg/go-pinyin") || strings.HasPrefix(imp, "github.com/go-ego/")) && pkg != mod+"/romanize":
+				bad = "only romanize reads the pinyin dictionaries"
 			case pkg == mod && strings.HasPrefix(imp, "github.com/"):
 				bad = "the root package has no dependencies"
 			case isDomain(pkg, domains) && (strings.HasPrefix(imp, mod+"/data") || strings.HasPrefix(imp, mod+"/web") || strings.HasPrefix(imp, mod+"/cmd")):

@@ -3,9 +3,11 @@ package data
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/doorplate"
+	"github.com/diming/diming/gazetteer"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -90,27 +92,34 @@ func findDivisionChain(ctx context.Context, q DBTX, code string) ([]doorplate.Di
 	return out, nil
 }
 
-const streetCols = `id, division_code, name, pinyin, orientation, ST_AsBinary(geom), generated, version`
+const streetCols = `id, division_code, coalesce(place_id, 0), name, pinyin, orientation, ST_AsBinary(geom), generated, version`
 
 func scanStreet(row pgx.Row) (doorplate.Street, error) {
 	var s doorplate.Street
 	var g []byte
-	err := row.Scan(&s.ID, &s.DivisionCode, &s.Name, &s.Pinyin, &s.Orientation, &g, &s.Generated, &s.Version)
+	err := row.Scan(&s.ID, &s.DivisionCode, &s.PlaceID, &s.Name, &s.Pinyin, &s.Orientation, &g, &s.Generated, &s.Version)
 	s.Line = lineStringFrom(g)
 	return s, err
 }
 
-// CreateStreet adds a street. Invalid when its division does not exist.
+// CreateStreet adds a street bearing a standard name: the category-5 place
+// s.PlaceID, or, without one, its name registered as a new standard name in
+// the same transaction, where the naming guard refuses a name that clashes
+// within its scope (Conflict, saying with which name). Invalid when its
+// division does not exist or the place is not a current street name.
 func (db *DB) CreateStreet(ctx context.Context, s doorplate.Street) (doorplate.Street, error) {
 	const op = "data.CreateStreet"
 	g, err := geomBytes(s.Line)
 	if err != nil {
-		return s, diming.E(op, diming.Invalid, "bad street line", err)
+		return s, diming.E(op, diming.Invalid, "街路线形有误", err)
 	}
 	err = db.WithTx(ctx, func(tx pgx.Tx) error {
-		s, err = scanStreet(tx.QueryRow(ctx, `INSERT INTO streets (division_code, name, pinyin, orientation, geom, generated)
-			VALUES ($1,$2,$3,$4, ST_SetSRID(ST_GeomFromWKB($5),4490), $6) RETURNING `+streetCols,
-			s.DivisionCode, s.Name, s.Pinyin, s.Orientation, g, s.Generated))
+		if err := streetPlace(ctx, tx, &s); err != nil {
+			return err
+		}
+		s, err = scanStreet(tx.QueryRow(ctx, `INSERT INTO streets (division_code, place_id, name, pinyin, orientation, geom, generated)
+			VALUES ($1,$2,$3,$4,$5, ST_SetSRID(ST_GeomFromWKB($6),4490), $7) RETURNING `+streetCols,
+			s.DivisionCode, s.PlaceID, s.Name, s.Pinyin, s.Orientation, g, s.Generated))
 		if err != nil {
 			return err
 		}
@@ -208,4 +217,48 @@ func (db *DB) SetAddressLifecycle(ctx context.Context, id int64, lifecycle strin
 		return audit(ctx, tx, Change{Action: "address.lifecycle", Entity: "address", EntityID: strconv.FormatInt(id, 10), Before: before, After: after})
 	})
 	return after, translate(op, err)
+}
+
+// streetPlace links s to its standard name in tx: the current category-5
+// place s.PlaceID (whose name and spelling the street takes), or a new one
+// registered under the naming guard.
+func streetPlace(ctx context.Context, tx pgx.Tx, s *doorplate.Street) error {
+	if s.PlaceID != 0 {
+		var cat int16
+		var status, division string
+		err := tx.QueryRow(ctx, `SELECT name, romanization, category, status, division_code FROM places WHERE id=$1 FOR SHARE`, s.PlaceID).
+			Scan(&s.Name, &s.Pinyin, &cat, &status, &division)
+		switch {
+		case err == pgx.ErrNoRows:
+			return placeIDErr("没有这个标准地名")
+		case err != nil:
+			return err
+		case gazetteer.Category(cat) != gazetteer.Street || status != string(gazetteer.Current):
+			return placeIDErr("应为现行的街路巷标准地名（第 5 类）")
+		case len(division) < 6 || !strings.HasPrefix(s.DivisionCode, division[:6]):
+			return placeIDErr("这个标准地名属于另一个县级行政区（" + division + "）")
+		}
+		return nil
+	}
+	z, err := romanizerIn(ctx, tx)
+	if err != nil {
+		return err
+	}
+	np := gazetteer.NewPlace{Name: s.Name, Category: gazetteer.Street, DivisionCode: s.DivisionCode, Generated: s.Generated}
+	if len(s.Line) > 1 {
+		np.Geometry = s.Line
+	}
+	p, err := np.Build(z)
+	if err != nil {
+		return err
+	}
+	if p, err = createPlace(ctx, tx, p); err != nil {
+		return err
+	}
+	s.PlaceID, s.Pinyin = p.ID, p.Romanization.Text
+	return nil
+}
+
+func placeIDErr(msg string) error {
+	return diming.E(diming.Invalid, "place_id："+msg, map[string]string{"place_id": msg})
 }

@@ -17,6 +17,7 @@ type retextRow struct {
 	street       string
 	a            doorplate.Address
 	fullText     string
+	pinyin       string
 }
 
 // refreshAddressTexts rewrites, in tx, the full text and pinyin of the
@@ -31,17 +32,28 @@ func refreshAddressTexts(ctx context.Context, tx pgx.Tx, codes []string) (int, e
 	for _, c := range codes {
 		prefixes = append(prefixes, diming.CodePrefix(c))
 	}
+	return retextAddresses(ctx, tx, `EXISTS (SELECT 1 FROM unnest($1::text[]) p WHERE starts_with(a.division_code, p))`, prefixes)
+}
+
+// retextAddresses rewrites the full text and pinyin of the live addresses
+// that match where (with its one argument) from their components, with the
+// readings in tx; it returns how many changed.
+func retextAddresses(ctx context.Context, tx pgx.Tx, where string, arg any) (int, error) {
+	z, err := romanizerIn(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
 	rows, err := tx.Query(ctx, `SELECT a.id, a.division_code, coalesce(s.name, ''), a.area_name, coalesce(a.door_number, 0),
-			a.door_suffix, a.building, a.unit, a.floor, a.room, a.full_text
+			a.door_suffix, a.building, a.unit, a.floor, a.room, a.full_text, a.pinyin
 		FROM addresses a LEFT JOIN streets s ON s.id = a.street_id
-		WHERE a.lifecycle <> 'retired' AND EXISTS (SELECT 1 FROM unnest($1::text[]) p WHERE starts_with(a.division_code, p))`, prefixes)
+		WHERE a.lifecycle <> 'retired' AND `+where, arg)
 	if err != nil {
 		return 0, err
 	}
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (retextRow, error) {
 		var x retextRow
 		err := r.Scan(&x.id, &x.divisionCode, &x.street, &x.a.AreaName, &x.a.DoorNumber, &x.a.DoorSuffix, &x.a.Building,
-			&x.a.Unit, &x.a.Floor, &x.a.Room, &x.fullText)
+			&x.a.Unit, &x.a.Floor, &x.a.Room, &x.fullText, &x.pinyin)
 		return x, err
 	})
 	if err != nil || len(list) == 0 {
@@ -65,8 +77,8 @@ func refreshAddressTexts(ctx context.Context, tx pgx.Tx, codes []string) (int, e
 			continue
 		}
 		comps := doorplate.Components(chain, x.street, x.a)
-		if text := strings.Join(comps, ""); text != x.fullText {
-			changed = append(changed, []any{x.id, text, doorplate.PinyinAll(comps)})
+		if text, py := strings.Join(comps, ""), z.Address(comps); text != x.fullText || py != x.pinyin {
+			changed = append(changed, []any{x.id, text, py})
 		}
 	}
 	if len(changed) == 0 {

@@ -53,6 +53,10 @@ func (db *DB) GenerateDoorplates(ctx context.Context, spec GenSpec) (GenResult, 
 	if err != nil {
 		return GenResult{}, diming.E(op, err)
 	}
+	z, err := romanizerIn(ctx, db.Pool)
+	if err != nil {
+		return GenResult{}, translate(op, err)
+	}
 	rng := rand.New(rand.NewPCG(spec.Seed, 0x646f6f72))
 	var streets, addrs, plates [][]any
 	var res GenResult
@@ -71,10 +75,10 @@ func (db *DB) GenerateDoorplates(ctx context.Context, spec GenSpec) (GenResult, 
 				name = fmt.Sprintf("%s%d", name, round)
 			}
 			sid := int64(len(streets)) // replaced by a real id below
-			streets = append(streets, []any{sid, c.code, name, doorplate.Pinyin(name), doorplate.Orientation(line), ewkbLine(line)})
+			streets = append(streets, []any{sid, c.code, name, z.Component(name), doorplate.Orientation(line), ewkbLine(line)})
 			prefix := strings.Join(c.chain, "") + name
 			comps := append(append([]string{}, c.chain...), name)
-			pyPrefix := doorplate.PinyinAll(comps)
+			pyPrefix := z.Address(comps)
 			for _, h := range genHouses(line, spec.HousesPerStreet) {
 				if !planar.MultiPolygonContains(c.geom, h.p) {
 					continue

@@ -110,10 +110,13 @@ func unreachable(err error) bool {
 }
 
 func conflictMessage(pe *pgconn.PgError) string {
-	if pe.ConstraintName != "" {
-		return "已存在（" + pe.ConstraintName + "）"
+	switch pe.ConstraintName {
+	case "places_naming_rule":
+		return pe.Message // the naming guard says, in Chinese, which name clashes and under which rule
+	case "":
+		return "记录已存在"
 	}
-	return "已存在"
+	return "记录已存在（" + pe.ConstraintName + "）"
 }
 
 func invalidMessage(pe *pgconn.PgError) string {

@@ -165,7 +165,7 @@ func TestSameNameAndSoundWithinScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs, _ = f.svc.Check(t.Context(), gazetteer.Application{Name: "建设路", Category: gazetteer.Street, DivisionCode: "339902100"})
-	if f := rules(fs)[gazetteer.RuleSameName]; !strings.Contains(f.Message, "scope city") {
+	if f := rules(fs)[gazetteer.RuleSameName]; !strings.Contains(f.Message, "在市（3399）范围内") {
 		t.Errorf("with a city-wide local rule, 建设路 in the next county = %q, want a city-scope clash", fs.Summary())
 	}
 	rs, _ := f.svc.ScopeRules(t.Context())
@@ -370,14 +370,15 @@ func TestRenameKeepsOldNameFindable(t *testing.T) {
 
 func TestPolyphoneOverridesAndUpdates(t *testing.T) {
 	f := newGazFixture(t, "339906")
+	// 重阳 is read as a word (chóng); a local reading overrides it per character.
 	p := f.mustPlace(t, gazetteer.NewPlace{Name: "重阳村", Category: gazetteer.VillageSeat, DivisionCode: "339906100001"})
-	if p.Romanization.Text != "Zhongyang Cun" {
+	if p.Romanization.Text != "Chongyang Cun" {
 		t.Fatalf("default reading = %q", p.Romanization.Text)
 	}
-	r := gazetteer.Readings{0: "chóng"}
+	r := gazetteer.Readings{0: "zhòng"}
 	p, err := f.svc.UpdatePlace(f.as(t, "committee"), p.ID, gazetteer.PlaceUpdate{Readings: &r, Version: p.Version})
-	if err != nil || p.Romanization.Text != "Chongyang Cun" || p.Romanization.Key != "chongyangcun" {
-		t.Fatalf("UpdatePlace(readings 重=chóng) = %q, %v", p.Romanization.Text, err)
+	if err != nil || p.Romanization.Text != "Zhongyang Cun" || p.Romanization.Key != "zhongyangcun" {
+		t.Fatalf("UpdatePlace(readings 重=zhòng) = %q, %v", p.Romanization.Text, err)
 	}
 	if _, err := f.svc.UpdatePlace(f.as(t, "committee"), p.ID, gazetteer.PlaceUpdate{Readings: &r, Version: p.Version - 1}); diming.KindOf(err) != diming.Conflict {
 		t.Errorf("stale UpdatePlace = %v, want Conflict", err)

@@ -126,6 +126,9 @@ func renamePlace(ctx context.Context, tx pgx.Tx, p gazetteer.Place) (gazetteer.P
 	if err != nil {
 		return p, err
 	}
+	if err := streetsFollow(ctx, tx, old.ID, created); err != nil {
+		return p, err
+	}
 	return created, audit(ctx, tx, Change{Action: "place.rename", Entity: "place", EntityID: strconv.FormatInt(old.ID, 10), Before: old, After: after})
 }
 
@@ -173,20 +176,26 @@ func (db *DB) UpdatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.Pla
 	return out, translate(op, err)
 }
 
-// FindClashes returns current names of category c with the same name or
-// sound within the division-code prefixes ("" is nationwide).
-func (db *DB) FindClashes(ctx context.Context, c gazetteer.Category, name, sound string, prefixes []string, exclude int64) ([]gazetteer.PlaceRef, error) {
-	pats := make([]string, len(prefixes))
-	for i, p := range prefixes {
-		pats[i] = likePrefix(p)
-	}
-	rows, err := db.Pool.Query(ctx, `SELECT id, name, romanization, category, division_code, status FROM places
-		WHERE status='current' AND category=$1 AND (name=$2 OR sound=$3) AND division_code LIKE ANY($4) AND id<>$5
-		ORDER BY name=$2 DESC, id LIMIT 50`, customPlan, int16(c), name, sound, pats, exclude)
+// FindClashes asks the database's place_clashes (the rule the write guard
+// applies too) for the current names p clashes with in its scope.
+func (db *DB) FindClashes(ctx context.Context, p gazetteer.Place, exclude int64) (gazetteer.Clashes, error) {
+	const op = "data.FindClashes"
+	var c gazetteer.Clashes
+	var scope string
+	err := db.Pool.QueryRow(ctx, `SELECT scope, source, prefixes, scope_text(scope, prefixes) FROM naming_scope($1, $2, $3)`,
+		int16(p.Category), p.Subcategory, p.DivisionCode).Scan(&scope, &c.Source, &c.Prefixes, &c.ScopeText)
 	if err != nil {
-		return nil, translate("data.FindClashes", err)
+		return c, translate(op, err)
 	}
-	return collectRefs(rows, "data.FindClashes")
+	c.Scope = gazetteer.Scope(scope)
+	rows, err := db.Pool.Query(ctx, `SELECT id, name, romanization, category, division_code, status
+		FROM place_clashes($1, $2, $3, $4, $5, ARRAY[$6::bigint])`,
+		int16(p.Category), p.Subcategory, p.Name, p.Romanization.Sound, p.DivisionCode, exclude)
+	if err != nil {
+		return c, translate(op, err)
+	}
+	c.Places, err = collectRefs(rows, op)
+	return c, err
 }
 
 func collectRefs(rows pgx.Rows, op string) ([]gazetteer.PlaceRef, error) {
@@ -218,17 +227,6 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// FindBuiltup returns the prefixes of the built-up area that code lies in.
-func (db *DB) FindBuiltup(ctx context.Context, code string) ([]string, error) {
-	var out []string
-	err := db.Pool.QueryRow(ctx, `SELECT prefixes FROM builtup_areas WHERE EXISTS
-		(SELECT 1 FROM unnest(prefixes) p WHERE $1 LIKE p || '%') ORDER BY id LIMIT 1`, code).Scan(&out)
-	if err == pgx.ErrNoRows {
-		return nil, nil
-	}
-	return out, translate("data.FindBuiltup", err)
-}
-
 // SaveBuiltup adds or replaces the built-up area called name.
 func (db *DB) SaveBuiltup(ctx context.Context, name string, prefixes []string, generated bool) error {
 	return translate("data.SaveBuiltup", db.WithTx(ctx, func(tx pgx.Tx) error {
@@ -245,13 +243,13 @@ func (db *DB) SaveBuiltup(ctx context.Context, name string, prefixes []string, g
 
 // FindWords returns every word-list entry.
 func (db *DB) FindWords(ctx context.Context) ([]gazetteer.Word, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, list, word, severity, note, active, version FROM naming_words ORDER BY list, word`)
+	rows, err := db.Pool.Query(ctx, `SELECT id, list, word, severity, note, source, active, version FROM naming_words ORDER BY list, word`)
 	if err != nil {
 		return nil, translate("data.FindWords", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (gazetteer.Word, error) {
 		var w gazetteer.Word
-		err := r.Scan(&w.ID, &w.List, &w.Word, &w.Severity, &w.Note, &w.Active, &w.Version)
+		err := r.Scan(&w.ID, &w.List, &w.Word, &w.Severity, &w.Note, &w.Source, &w.Active, &w.Version)
 		return w, err
 	})
 }
@@ -261,7 +259,7 @@ func (db *DB) SaveWord(ctx context.Context, w gazetteer.Word) (gazetteer.Word, e
 	const op = "data.SaveWord"
 	scan := func(row pgx.Row) (gazetteer.Word, error) {
 		var o gazetteer.Word
-		err := row.Scan(&o.ID, &o.List, &o.Word, &o.Severity, &o.Note, &o.Active, &o.Version)
+		err := row.Scan(&o.ID, &o.List, &o.Word, &o.Severity, &o.Note, &o.Source, &o.Active, &o.Version)
 		return o, err
 	}
 	var out gazetteer.Word
@@ -269,10 +267,10 @@ func (db *DB) SaveWord(ctx context.Context, w gazetteer.Word) (gazetteer.Word, e
 		var before *gazetteer.Word
 		var err error
 		if w.ID == 0 {
-			out, err = scan(tx.QueryRow(ctx, `INSERT INTO naming_words (list, word, severity, note, active) VALUES ($1,$2,$3,$4,true)
-				RETURNING id, list, word, severity, note, active, version`, w.List, w.Word, w.Severity, w.Note))
+			out, err = scan(tx.QueryRow(ctx, `INSERT INTO naming_words (list, word, severity, note, source, active) VALUES ($1,$2,$3,$4,$5,true)
+				RETURNING id, list, word, severity, note, source, active, version`, w.List, w.Word, w.Severity, w.Note, w.Source))
 		} else {
-			cur, err := scan(tx.QueryRow(ctx, `SELECT id, list, word, severity, note, active, version FROM naming_words WHERE id=$1 FOR UPDATE`, w.ID))
+			cur, err := scan(tx.QueryRow(ctx, `SELECT id, list, word, severity, note, source, active, version FROM naming_words WHERE id=$1 FOR UPDATE`, w.ID))
 			if err != nil {
 				return err
 			}
@@ -280,8 +278,8 @@ func (db *DB) SaveWord(ctx context.Context, w gazetteer.Word) (gazetteer.Word, e
 				return staleVersion(op, cur.Version, cur)
 			}
 			before = &cur
-			out, err = scan(tx.QueryRow(ctx, `UPDATE naming_words SET list=$2, word=$3, severity=$4, note=$5, active=$6, version=version+1
-				WHERE id=$1 RETURNING id, list, word, severity, note, active, version`, w.ID, w.List, w.Word, w.Severity, w.Note, w.Active))
+			out, err = scan(tx.QueryRow(ctx, `UPDATE naming_words SET list=$2, word=$3, severity=$4, note=$5, active=$6, source=$7, version=version+1
+				WHERE id=$1 RETURNING id, list, word, severity, note, source, active, version`, w.ID, w.List, w.Word, w.Severity, w.Note, w.Active, w.Source))
 			if err != nil {
 				return err
 			}
@@ -339,4 +337,52 @@ func (db *DB) SaveScopeRule(ctx context.Context, s gazetteer.ScopeRule) (gazette
 		return audit(ctx, tx, Change{Action: "naming_scope.save", Entity: "naming_scope", EntityID: strconv.FormatInt(out.ID, 10), After: out})
 	})
 	return out, translate(op, err)
+}
+
+// FindClashPairs pairs each current name within prefix with the names it
+// clashes with inside its scope, as place_clashes (the write guard's rule)
+// finds them.
+func (db *DB) FindClashPairs(ctx context.Context, prefix string) ([]gazetteer.ClashPair, error) {
+	const op = "data.FindClashPairs"
+	rows, err := db.Pool.Query(ctx, `SELECT p.id, p.name, p.romanization, p.category, p.division_code, p.status, p.sound,
+			c.id, c.name, c.romanization, c.category, c.division_code, c.status, c.scope, c.source, c.prefixes,
+			scope_text(c.scope, c.prefixes)
+		FROM places p
+		CROSS JOIN LATERAL place_clashes(p.category, p.subcategory, p.name, p.sound, p.division_code, ARRAY[p.id]) c
+		WHERE p.status = 'current' AND p.division_code LIKE $1
+		ORDER BY p.id, c.id LIMIT 50000`, likePrefix(prefix))
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gazetteer.ClashPair, error) {
+		var x gazetteer.ClashPair
+		var ca, cb int16
+		var sa, sb, scope string
+		err := r.Scan(&x.A.ID, &x.A.Name, &x.A.Romanization, &ca, &x.A.DivisionCode, &sa, &x.Sound,
+			&x.B.ID, &x.B.Name, &x.B.Romanization, &cb, &x.B.DivisionCode, &sb, &scope, &x.Source, &x.Prefixes, &x.ScopeText)
+		x.A.Category, x.B.Category = gazetteer.Category(ca), gazetteer.Category(cb)
+		x.A.Status, x.B.Status, x.Scope = gazetteer.Status(sa), gazetteer.Status(sb), gazetteer.Scope(scope)
+		return x, err
+	})
+	return out, translate(op, err)
+}
+
+// streetsFollow moves the live streets that bore the renamed name oldID to
+// its successor p, and rewrites their addresses' text and pinyin, audited.
+func streetsFollow(ctx context.Context, tx pgx.Tx, oldID int64, p gazetteer.Place) error {
+	rows, err := tx.Query(ctx, `UPDATE streets SET place_id=$2, name=$3, pinyin=$4, version=version+1
+		WHERE place_id=$1 AND valid_to IS NULL RETURNING id`, oldID, p.ID, p.Name, p.Romanization.Text)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	n, err := retextAddresses(ctx, tx, `a.street_id = ANY($1)`, ids)
+	if err != nil {
+		return err
+	}
+	return audit(ctx, tx, Change{Action: "street.rename", Entity: "place", EntityID: strconv.FormatInt(p.ID, 10),
+		After: map[string]any{"streets": ids, "addresses": n, "name": p.Name}, Reason: "街路巷标准地名更名：门牌地址随之更新"})
 }

@@ -61,6 +61,10 @@ func (db *DB) LoadGazetteerDemo(ctx context.Context) (int, error) {
 	}
 	n := 0
 	err = db.WithTx(ctx, func(tx pgx.Tx) error {
+		z, err := romanizerIn(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, d := range demoPlaces {
 			np := gazetteer.NewPlace{Name: d.name, Category: d.category, Subcategory: d.sub, Readings: d.readings, DivisionCode: town,
 				Meaning: d.meaning, Description: "演示数据（生成）", Generated: true,
@@ -68,7 +72,7 @@ func (db *DB) LoadGazetteerDemo(ctx context.Context) (int, error) {
 			if d.line {
 				np.Geometry = orb.LineString{{x + d.dx - 0.003, y + d.dy}, {x + d.dx + 0.003, y + d.dy + 0.001}}
 			}
-			p, err := np.Build()
+			p, err := np.Build(z)
 			if err != nil {
 				return fmt.Errorf("demo place %s: %w", d.name, err)
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/diming/diming/gazetteer"
+	"github.com/diming/diming/romanize"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -25,7 +26,7 @@ type PlacesImportReport struct {
 // divisionPlace turns a division row into its place name: divisions at
 // levels 1–4 are category 2, village-level units name the seat of their
 // committee (category 3). ok is false for statistical summary rows.
-func divisionPlace(code, name string, level int, generated bool) (gazetteer.Place, bool, error) {
+func divisionPlace(z *romanize.Romanizer, code, name string, level int, generated bool) (gazetteer.Place, bool, error) {
 	if name == "市辖区" || name == "县" || name == "省直辖县级行政区划" || name == "自治区直辖县级行政区划" {
 		return gazetteer.Place{}, false, nil
 	}
@@ -42,7 +43,7 @@ func divisionPlace(code, name string, level int, generated bool) (gazetteer.Plac
 	default:
 		np.Category, np.Name = gazetteer.VillageSeat, gazetteer.SeatName(name)
 	}
-	p, err := np.BuildLenient()
+	p, err := np.BuildLenient(z)
 	p.SourceDivision = code
 	return p, true, err
 }
@@ -66,6 +67,10 @@ func (db *DB) ImportPlacesFromDivisions(ctx context.Context, prefix string) (Pla
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_places (LIKE places INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
 			return err
 		}
+		z, err := romanizerIn(ctx, tx)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `SELECT code, name, level, generated FROM divisions WHERE valid_to IS NULL AND code LIKE $1 ORDER BY code`, likePrefix(prefix))
 		if err != nil {
 			return err
@@ -81,7 +86,7 @@ func (db *DB) ImportPlacesFromDivisions(ctx context.Context, prefix string) (Pla
 			}
 			rep.Divisions++
 			rep.ByLevel[int(level)]++
-			p, ok, err := divisionPlace(code, name, int(level), gen)
+			p, ok, err := divisionPlace(z, code, name, int(level), gen)
 			switch {
 			case !ok:
 				rep.Skipped["summary code"]++

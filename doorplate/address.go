@@ -45,12 +45,15 @@ type Division struct {
 type Street struct {
 	ID           int64
 	DivisionCode string
-	Name         string
-	Pinyin       string
-	Orientation  string // ew, ns or diagonal, derived from Line
-	Line         orb.LineString
-	Generated    bool
-	Version      int
+	// PlaceID is the standard name (category 5, 街路巷) the street bears;
+	// a new street without one gets its name registered as one.
+	PlaceID     int64
+	Name        string
+	Pinyin      string
+	Orientation string // ew, ns or diagonal, derived from Line
+	Line        orb.LineString
+	Generated   bool
+	Version     int
 }
 
 // Entrance is a labelled entrance point (正门, 3单元 …), CGCS2000.

@@ -131,17 +131,6 @@ func TestPhones(t *testing.T) {
 	}
 }
 
-func TestPinyin(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"胜利街", "Shengli Jie"}, {"3号", "3 Hao"}, {"锦园小区", "Jinyuan Xiaoqu"}, {"西安路", "Xi'an Lu"}, {"城关街道", "Chengguan Jiedao"},
-	}
-	for _, tt := range tests {
-		if got := doorplate.Pinyin(tt.in); got != tt.want {
-			t.Errorf("Pinyin(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestSideWarning(t *testing.T) {
 	ew := orb.LineString{{120.00, 30.0}, {120.01, 30.0}} // drawn west→east; numbered east→west
 	ns := orb.LineString{{120.0, 30.00}, {120.0, 30.01}} // drawn south→north; numbered north→south

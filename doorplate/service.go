@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/romanize"
 )
 
 // Store is what the service needs from storage; data.DB implements it.
@@ -70,6 +71,7 @@ type Service struct {
 	keys    Keys
 	counter *counter
 	cache   *scanCache
+	lex     *romanize.Loader
 
 	loading     atomic.Bool // a preload runs
 	again       atomic.Bool // a preload is wanted
@@ -98,7 +100,8 @@ func NewService(store Store, cfg Config) (*Service, error) {
 	case cfg.CacheEntries == 0:
 		cfg.CacheEntries = 20_000
 	}
-	return &Service{store: store, cfg: cfg, keys: cfg.Keys, counter: newCounter(), cache: newScanCache(cfg.CacheEntries)}, nil
+	return &Service{store: store, cfg: cfg, keys: cfg.Keys, counter: newCounter(), cache: newScanCache(cfg.CacheEntries),
+		lex: romanize.NewLoader(store)}, nil
 }
 
 // PhonePolicy is how the scan page shows personal numbers.
@@ -112,15 +115,18 @@ func (s *Service) authorize(ctx context.Context, r diming.Role, code string) err
 	return diming.Authorize(diming.UserFrom(ctx), r, code)
 }
 
-// CreateStreet adds a street. Forbidden outside the user's scope, Invalid
-// for bad fields.
+// CreateStreet adds a street bearing a standard name: st.PlaceID, or its
+// name registered as a new category-5 standard name (the store refuses,
+// Conflict, a name that clashes within its legal scope). Forbidden outside
+// the user's scope, Invalid for bad fields.
 func (s *Service) CreateStreet(ctx context.Context, st Street) (Street, error) {
 	fe := diming.FieldErrors{}
-	if strings.TrimSpace(st.Name) == "" {
-		fe.Add("name", "required")
+	st.Name = strings.TrimSpace(st.Name)
+	if st.Name == "" && st.PlaceID == 0 {
+		fe.Add("name", "必填：街路巷名称（或给出已有标准地名 place_id）")
 	}
 	if len(st.Line) == 1 {
-		fe.Add("line", "a street line needs at least two points")
+		fe.Add("line", "街路线形至少需要两个点")
 	}
 	if err := fe.Err("doorplate.CreateStreet"); err != nil {
 		return Street{}, err
@@ -128,7 +134,11 @@ func (s *Service) CreateStreet(ctx context.Context, st Street) (Street, error) {
 	if err := s.authorize(ctx, issuerRole, st.DivisionCode); err != nil {
 		return Street{}, err
 	}
-	st.Pinyin = Pinyin(st.Name)
+	z, err := s.lex.Fresh(ctx)
+	if err != nil {
+		return Street{}, err
+	}
+	st.Pinyin = z.Component(st.Name)
 	st.Orientation = Orientation(st.Line)
 	return s.store.CreateStreet(ctx, st)
 }
@@ -164,7 +174,11 @@ func (s *Service) CreateAddress(ctx context.Context, n NewAddress) (Address, []s
 		Lifecycle: def(n.Lifecycle, LifecycleCurrent)}
 	comps := Components(chain, street.Name, a)
 	a.FullText = strings.Join(comps, "")
-	a.Pinyin = PinyinAll(comps)
+	z, err := s.lex.Fresh(ctx)
+	if err != nil {
+		return Address{}, nil, err
+	}
+	a.Pinyin = z.Address(comps)
 	var warnings []string
 	if w := SideWarning(street.Line, n.DoorNumber, n.Position); w != "" && n.Building == "" {
 		warnings = append(warnings, w)

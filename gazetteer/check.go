@@ -13,14 +13,14 @@ import (
 // the warnings they cover. It returns Invalid only when the proposal
 // cannot be read at all (no name, bad division, unknown reading).
 func (s *Service) Check(ctx context.Context, a Application) (Findings, error) {
-	p, err := a.Proposal()
+	p, err := s.Proposal(ctx, a)
 	if err != nil {
 		return nil, err
 	}
 	var fs Findings
 	if p.Generic == "" {
 		fs = append(fs, Finding{Rule: RuleMissingGeneric, Severity: Block,
-			Message: "a name has a specific and a generic part (专名+通名, Art. 9); give the generic part"})
+			Message: "地名由专名和通名两部分组成（地名管理条例第九条），请给出通名"})
 	}
 	clash, err := s.clashes(ctx, p, a.RenameOf)
 	if err != nil {
@@ -34,7 +34,7 @@ func (s *Service) Check(ctx context.Context, a Application) (Findings, error) {
 	fs = append(fs, matchWords(p.Name, words)...)
 	if rare := rareChars(p.Name, words); len(rare) > 0 {
 		fs = append(fs, Finding{Rule: RuleRareChar, Severity: Warn,
-			Message: fmt.Sprintf("rare characters %s: names use the common script and avoid rare characters (rule 4)", strings.Join(rare, ""))})
+			Message: fmt.Sprintf("含生僻字“%s”：地名应使用国家通用语言文字，避免使用生僻字（地名管理条例第九条）", strings.Join(rare, ""))})
 	}
 	if a.RenameOf != nil {
 		h, err := s.heritageFinding(ctx, *a.RenameOf, a.ProtectionMeasures)
@@ -52,66 +52,63 @@ func (s *Service) Check(ctx context.Context, a Application) (Findings, error) {
 }
 
 // clashes finds current names with the same name or the same toneless
-// sound within the strictest scope that applies to the category.
+// sound within the scope the database's naming_scope decides (the one
+// place of that rule; the guard of every write asks it too).
 func (s *Service) clashes(ctx context.Context, p Place, renameOf *int64) (Findings, error) {
-	rules, err := s.store.FindScopeRules(ctx)
-	if err != nil {
-		return nil, err
-	}
-	scope, source := Strictest(rules, p.Category, p.Subcategory)
-	var builtup []string
-	if scope == ScopeBuiltup {
-		if builtup, err = s.store.FindBuiltup(ctx, p.DivisionCode); err != nil {
-			return nil, err
-		}
-	}
-	prefixes := ScopePrefixes(scope, p.DivisionCode, builtup)
 	var exclude int64
 	if renameOf != nil {
 		exclude = *renameOf
 	}
-	refs, err := s.store.FindClashes(ctx, p.Category, p.Name, p.Romanization.Sound, prefixes, exclude)
+	c, err := s.store.FindClashes(ctx, p, exclude)
 	if err != nil {
 		return nil, err
 	}
-	where := scopeText(scope, prefixes, source)
 	var same, sound []PlaceRef
-	for _, r := range refs {
+	for _, r := range c.Places {
 		if r.Name == p.Name {
 			same = append(same, r)
 		} else {
 			sound = append(sound, r)
 		}
 	}
+	where := c.Text()
 	var fs Findings
 	if len(same) > 0 {
 		fs = append(fs, Finding{Rule: RuleSameName, Severity: Block, Conflicts: same,
-			Message: fmt.Sprintf("%s is already the name of %s %s (不应重名, rule 9)", p.Name, refList(same), where)})
+			Message: fmt.Sprintf("“%s”%s已是%s的名称，不应重名（地名管理条例第九条）", p.Name, where, refList(same))})
 	}
 	if len(sound) > 0 {
 		fs = append(fs, Finding{Rule: RuleSameSound, Severity: Block, Conflicts: sound,
-			Message: fmt.Sprintf("%s sounds the same (%s) as %s %s (不应同音, rule 9)", p.Name, p.Romanization.Sound, refList(sound), where)})
+			Message: fmt.Sprintf("“%s”（%s）%s与%s同音，不应同音（地名管理条例第九条）", p.Name, p.Romanization.Sound, where, refList(sound))})
 	}
 	return fs, nil
+}
+
+// Clashes are the current names a proposal clashes with, and the scope
+// that was searched.
+type Clashes struct {
+	Places    []PlaceRef
+	Scope     Scope
+	Source    string   // the rule that set the scope
+	Prefixes  []string // division-code prefixes of the scope ("" is nationwide)
+	ScopeText string   // the scope in Chinese, as the database's guard says it: 建成区（330602）
+}
+
+// Text describes the scope in Chinese: "在县（330602）范围内（依据：…）".
+func (c Clashes) Text() string {
+	return "在" + c.ScopeText + "范围内（依据：" + c.Source + "）"
 }
 
 func refList(rs []PlaceRef) string {
 	var b []string
 	for i, r := range rs {
 		if i == 5 {
-			b = append(b, fmt.Sprintf("and %d more", len(rs)-5))
+			b = append(b, fmt.Sprintf("等 %d 处", len(rs)))
 			break
 		}
-		b = append(b, fmt.Sprintf("%s (%s, #%d)", r.Name, r.DivisionCode, r.ID))
+		b = append(b, fmt.Sprintf("%s（%s，#%d）", r.Name, r.DivisionCode, r.ID))
 	}
-	return strings.Join(b, ", ")
-}
-
-func scopeText(s Scope, prefixes []string, source string) string {
-	if s == ScopeNational {
-		return "nationwide (scope national, " + source + ")"
-	}
-	return fmt.Sprintf("within %s %s (scope %s, %s)", s, strings.Join(prefixes, ","), s, source)
+	return strings.Join(b, "、")
 }
 
 // heritageFinding blocks renaming a protected name until protection
@@ -124,7 +121,7 @@ func (s *Service) heritageFinding(ctx context.Context, placeID int64, measures s
 	for _, h := range hs {
 		if h.Protected() && strings.TrimSpace(measures) == "" && strings.TrimSpace(h.ProtectionMeasures) == "" {
 			return Findings{{Rule: RuleHeritageRename, Severity: Block,
-				Message: fmt.Sprintf("%s is on the %s (%s); record protection measures before renaming it (Art. 25)", h.Name, h.ListName, h.Category)}}, nil
+				Message: fmt.Sprintf("“%s”列入%s（%s），更名前须先记录保护措施（地名管理条例第二十五条）", h.Name, h.ListName, h.Category)}}, nil
 		}
 	}
 	return nil, nil
@@ -140,9 +137,9 @@ func checkErr(op string, fs Findings) error {
 	for _, f := range b {
 		msg := f.Message
 		if f.Severity == Warn {
-			msg += " — give a reason in overrides to go on"
+			msg += "——如仍要继续，请在 overrides 中写明理由"
 		}
 		fields[f.Rule] = msg
 	}
-	return &diming.Error{Op: op, Kind: diming.Invalid, Msg: "the name breaks naming rules: " + b.Summary(), Fields: fields}
+	return &diming.Error{Op: op, Kind: diming.Invalid, Msg: "地名不符合命名规则：" + b.Summary(), Fields: fields}
 }

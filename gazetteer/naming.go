@@ -28,26 +28,26 @@ func (s *Service) CreateApplication(ctx context.Context, na NewApplication) (App
 			return Application{}, err
 		}
 		if old.Status != Current {
-			return Application{}, diming.E(op, diming.Invalid, "only a current name can be renamed", map[string]string{"rename_of": "a current place"})
+			return Application{}, diming.E(op, diming.Invalid, "只有现行地名可以更名", map[string]string{"rename_of": "应为现行地名"})
 		}
 		if a.Category == 0 {
 			a.Category, a.Subcategory = old.Category, old.Subcategory
 		}
 		if a.DivisionCode != old.DivisionCode {
-			return Application{}, diming.E(op, diming.Invalid, "a rename keeps the division of the place", map[string]string{"division_code": "must be " + old.DivisionCode})
+			return Application{}, diming.E(op, diming.Invalid, "更名不改变地名所属行政区划", map[string]string{"division_code": "应为 " + old.DivisionCode})
 		}
 		if a.Geometry == nil {
 			a.Geometry = old.Geometry
 		}
 	}
-	if err := validApplication(a); err != nil {
+	if err := s.validApplication(ctx, a); err != nil {
 		return Application{}, err
 	}
 	return s.store.CreateApplication(ctx, a)
 }
 
-func validApplication(a Application) error {
-	if _, err := a.Proposal(); err != nil {
+func (s *Service) validApplication(ctx context.Context, a Application) error {
+	if _, err := s.Proposal(ctx, a); err != nil {
 		return err
 	}
 	fe := diming.FieldErrors{}
@@ -78,7 +78,7 @@ func (s *Service) UpdateApplication(ctx context.Context, id int64, na NewApplica
 		return Application{}, diming.Errorf(diming.Invalid, "an application in state %s cannot be edited", a.State)
 	}
 	if na.DivisionCode != a.DivisionCode || !equalIDs(na.RenameOf, a.RenameOf) {
-		return Application{}, diming.E("gazetteer.UpdateApplication", diming.Invalid, "the division and the renamed place stay as they are")
+		return Application{}, diming.E("gazetteer.UpdateApplication", diming.Invalid, "所属行政区划和被更名的地名不能修改")
 	}
 	a.Name, a.Specific, a.Generic, a.Readings = na.Name, na.Specific, na.Generic, na.Readings
 	if na.Category != 0 {
@@ -90,7 +90,7 @@ func (s *Service) UpdateApplication(ctx context.Context, id int64, na NewApplica
 	}
 	a.Applicant, a.RequiredReports, a.ConsultationDays = na.Applicant, na.RequiredReports, na.ConsultationDays
 	a.ProtectionMeasures, a.Overrides, a.Version = na.ProtectionMeasures, na.Overrides, version
-	if err := validApplication(a); err != nil {
+	if err := s.validApplication(ctx, a); err != nil {
 		return Application{}, err
 	}
 	return s.store.UpdateApplication(ctx, a)
@@ -119,7 +119,7 @@ func (s *Service) FindApplication(ctx context.Context, id int64) (Application, e
 		return Application{}, diming.E("gazetteer.FindApplication", diming.Unauthorized, "请先登录")
 	}
 	if !u.InScope(a.DivisionCode) {
-		return Application{}, diming.E("gazetteer.FindApplication", diming.NotFound, "no such application")
+		return Application{}, diming.E("gazetteer.FindApplication", diming.NotFound, "没有这个申请")
 	}
 	return a, nil
 }
@@ -154,17 +154,17 @@ func (s *Service) Act(ctx context.Context, id int64, act Action, in ActInput) (A
 	op := "gazetteer.Act." + string(act)
 	t, ok := Transitions[act]
 	if !ok {
-		return Application{}, diming.E(op, diming.Invalid, "unknown action "+string(act))
+		return Application{}, diming.E(op, diming.Invalid, "未知的操作："+string(act))
 	}
 	a, err := s.visibleApplication(ctx, id, t.Role)
 	if err != nil {
 		return Application{}, err
 	}
 	if !stateIn(a.State, t.From) {
-		return Application{}, diming.E(op, diming.Invalid, fmt.Sprintf("cannot %s an application that is %s", act, a.State))
+		return Application{}, diming.E(op, diming.Invalid, fmt.Sprintf("申请当前状态为 %s，不能执行 %s", a.State, act))
 	}
 	if t.NeedNote && strings.TrimSpace(in.Note) == "" {
-		return Application{}, diming.E(op, diming.Invalid, "give the reasons", map[string]string{"note": "required for " + string(act)})
+		return Application{}, diming.E(op, diming.Invalid, "请写明理由", map[string]string{"note": "执行 " + string(act) + " 时必填"})
 	}
 	if t.Check {
 		fs, err := s.Check(ctx, a)
@@ -224,14 +224,14 @@ func (s *Service) prepare(ctx context.Context, a *Application, act Action, in Ac
 
 func (s *Service) prepareApproval(ctx context.Context, a *Application, in ActInput, eff *Effect) error {
 	if strings.TrimSpace(in.ApprovingBody) == "" || strings.TrimSpace(in.ApprovalDoc) == "" {
-		return diming.E(diming.Invalid, "record the approving body and the approval document (批准机关、批复文件)",
-			map[string]string{"approving_body": "required", "approval_doc": "required"})
+		return diming.E(diming.Invalid, "请记录批准机关和批复文件",
+			map[string]string{"approving_body": "必填：批准机关", "approval_doc": "必填：批复文件"})
 	}
 	day := s.today()
 	if in.Date != nil {
 		day = *in.Date
 	}
-	p, err := a.Proposal()
+	p, err := s.Proposal(ctx, *a)
 	if err != nil {
 		return err
 	}
@@ -290,7 +290,7 @@ func (s *Service) prepareAnnouncement(ctx context.Context, a *Application, today
 func (s *Service) AttachReport(ctx context.Context, id int64, r Report) (Report, error) {
 	role, ok := ReportRoles[r.Kind]
 	if !ok {
-		return Report{}, diming.E("gazetteer.AttachReport", diming.Invalid, "unknown report kind", map[string]string{"kind": "assessment, expert, consultation, risk or other"})
+		return Report{}, diming.E("gazetteer.AttachReport", diming.Invalid, "未知的报告类型", map[string]string{"kind": "应为 assessment、expert、consultation、risk 或 other"})
 	}
 	a, err := s.visibleApplication(ctx, id, role)
 	if err != nil {
@@ -300,7 +300,7 @@ func (s *Service) AttachReport(ctx context.Context, id int64, r Report) (Report,
 		return Report{}, diming.Errorf(diming.Invalid, "reports are attached while the application is accepted or under evaluation, not %s", a.State)
 	}
 	if strings.TrimSpace(r.Title) == "" || strings.TrimSpace(r.Body) == "" {
-		return Report{}, diming.E("gazetteer.AttachReport", diming.Invalid, "give a title and the report", map[string]string{"title": "required", "body": "required"})
+		return Report{}, diming.E("gazetteer.AttachReport", diming.Invalid, "请给出报告标题和正文", map[string]string{"title": "必填", "body": "必填"})
 	}
 	r.ApplicationID, r.Author = id, diming.UserFrom(ctx).Username
 	return s.store.AddReport(ctx, r)
@@ -314,4 +314,14 @@ func (s *Service) Overdue(ctx context.Context) ([]Overdue, error) {
 		return nil, diming.E("gazetteer.Overdue", diming.Unauthorized, "请先登录")
 	}
 	return s.store.FindOverdue(ctx, u.Scope, s.today())
+}
+
+// Proposal returns the place a proposes, romanized with the current
+// readings; Invalid with the fields to fix.
+func (s *Service) Proposal(ctx context.Context, a Application) (Place, error) {
+	z, err := s.lex.Fresh(ctx)
+	if err != nil {
+		return Place{}, err
+	}
+	return a.Proposal(z)
 }

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/romanize"
 	"github.com/paulmach/orb"
 )
 
@@ -107,6 +108,18 @@ func (p Place) Ref() PlaceRef {
 	return PlaceRef{ID: p.ID, Name: p.Name, Romanization: p.Romanization.Text, Category: p.Category, DivisionCode: p.DivisionCode, Status: p.Status}
 }
 
+// Romanization is a name spelled in Hanyu Pinyin, with its search keys.
+type Romanization = romanize.Romanization
+
+// Readings overrides the readings of single characters of a name (多音字),
+// by rune position.
+type Readings = romanize.Readings
+
+// romanizeName is what the romanizer reads of p.
+func (p Place) romanizeName() romanize.Name {
+	return romanize.Name{Specific: p.Specific, Generic: p.Generic, Readings: p.Readings, Joined: p.Joined()}
+}
+
 // Joined reports whether the name is romanized as one word (natural
 // villages and other names that do not split their parts).
 func (p Place) Joined() bool { return p.Subcategory == SubNaturalVillage }
@@ -129,45 +142,6 @@ func (p Place) Rank() int {
 	}
 	return r
 }
-
-// generics are the generic parts (通名) recognised when a name is split
-// without being told; the longest match wins.
-var generics = strings.Fields(`特别行政区 自治区 自治州 自治县 自治旗 民族乡 民族镇 街道办事处 街道 省 市 地区 盟 县 区 旗 镇 乡 苏木 林区 特区
-社区 村 嘎查 居委会 新村 大道 大街 街 路 巷 弄 胡同 里 公园 湿地公园 森林公园 自然保护区 保护区 风景区 山 峰 岭 河 江 湖 海 湾 溪 港 岛
-水库 泉 洞 峡 谷 小区 花园 苑 公寓 大厦 广场 家园 大桥 桥 隧道 火车站 站 码头 机场 电站 渡口 闸 庄 屯 寨 坞 垟 岙 浜 埭 桥头`)
-
-// directional are one-syllable modifiers joined to the generic part they
-// precede (解放东路 → Jiefang Donglu).
-const directional = "东西南北中"
-
-// SplitName splits a name into specific and generic parts by its longest
-// known generic suffix. The generic part is empty when none is known, or
-// when the name would be left without a specific part.
-func SplitName(name string) (specific, generic string) {
-	best := ""
-	for _, g := range generics {
-		if strings.HasSuffix(name, g) && len(g) > len(best) && len(g) < len(name) {
-			best = g
-		}
-	}
-	specific = strings.TrimSuffix(name, best)
-	if best != "" && isStreetGeneric(best) {
-		if r, n := lastRune(specific); strings.ContainsRune(directional, r) && utf8.RuneCountInString(specific) >= 3 {
-			specific, best = specific[:len(specific)-n], string(r)+best
-		}
-	}
-	return specific, best
-}
-
-func isStreetGeneric(g string) bool {
-	switch g {
-	case "路", "街", "大街", "巷", "大道":
-		return true
-	}
-	return false
-}
-
-func lastRune(s string) (rune, int) { return utf8.DecodeLastRuneInString(s) }
 
 // committeeSuffixes are stripped from village-level division names to get
 // the name of the committee's seat: 多福巷社区居委会 → 多福巷社区, 华堂村委会 → 华堂村.
@@ -193,9 +167,12 @@ func SeatName(division string) string {
 // NewPlace is what it takes to record a standard name directly (imports,
 // approved applications).
 type NewPlace struct {
-	Name         string
-	Specific     string // optional: split from Name when empty
-	Generic      string
+	Name     string
+	Specific string // optional: split from Name when empty
+	Generic  string
+	// Kind is the type (建制类型) of the division the name names, when known:
+	// 林区 is a generic only for a division of type 林区.
+	Kind         string
 	Category     Category
 	Subcategory  string
 	Readings     Readings
@@ -211,37 +188,37 @@ type NewPlace struct {
 	Generated    bool
 }
 
-// Build validates np, splits and romanizes it, and returns the Place to
-// store. It returns Invalid with the fields to fix.
-func (np NewPlace) Build() (Place, error) { return np.build(false) }
+// Build validates np, splits and romanizes it with z, and returns the
+// Place to store. It returns Invalid with the fields to fix.
+func (np NewPlace) Build(z *romanize.Romanizer) (Place, error) { return np.build(z, false) }
 
 // BuildLenient is Build for imports of official names: characters without
 // a known reading are listed in Unread instead of failing.
-func (np NewPlace) BuildLenient() (Place, error) { return np.build(true) }
+func (np NewPlace) BuildLenient(z *romanize.Romanizer) (Place, error) { return np.build(z, true) }
 
-func (np NewPlace) build(lenient bool) (Place, error) {
+func (np NewPlace) build(z *romanize.Romanizer, lenient bool) (Place, error) {
 	const op = "gazetteer.NewPlace"
 	fe := diming.FieldErrors{}
 	np.Name = strings.TrimSpace(np.Name)
 	if np.Specific == "" && np.Generic == "" {
-		np.Specific, np.Generic = SplitName(np.Name)
+		np.Specific, np.Generic = romanize.Split(np.Name, np.Kind)
 	}
 	if np.Name == "" {
 		np.Name = np.Specific + np.Generic
 	}
 	switch {
 	case np.Name == "":
-		fe.Add("name", "required")
+		fe.Add("name", "必填：地名")
 	case np.Specific+np.Generic != np.Name:
-		fe.Add("specific", "specific and generic parts must make up the name")
+		fe.Add("specific", "专名与通名连起来应等于地名")
 	case utf8.RuneCountInString(np.Name) > 60:
-		fe.Add("name", "at most 60 characters")
+		fe.Add("name", "地名最多 60 个字")
 	}
 	if !np.Category.Valid() {
-		fe.Add("category", "one of the eight categories, 1–8")
+		fe.Add("category", "地名类别应为 1–8 之一（地名管理条例第三条的八类）")
 	}
 	if !validDivisionCode(np.DivisionCode) {
-		fe.Add("division_code", "a division code of 6, 9 or 12 digits")
+		fe.Add("division_code", "行政区划代码应为 6、9 或 12 位数字")
 	}
 	if err := fe.Err(op); err != nil {
 		return Place{}, err
@@ -252,9 +229,9 @@ func (np NewPlace) build(lenient bool) (Place, error) {
 		ApprovalDoc: np.ApprovalDoc, Status: Current, ValidFrom: np.ApprovedOn, Generated: np.Generated, Version: 1}
 	var err error
 	if lenient {
-		p.Romanization, p.Unread, err = RomanizeLenient(p.Specific, p.Generic, p.Readings, p.Joined())
+		p.Romanization, p.Unread, err = z.NameLenient(p.romanizeName())
 	} else {
-		p.Romanization, err = Romanize(p.Specific, p.Generic, p.Readings, p.Joined())
+		p.Romanization, err = z.Name(p.romanizeName())
 	}
 	if err != nil {
 		return Place{}, diming.E(op, err)
@@ -280,4 +257,10 @@ type PlaceUpdate struct {
 	Geometry    orb.Geometry
 	Readings    *Readings // re-romanizes the name
 	Version     int
+}
+
+// Reromanize spells p's name again with z and p's own readings; characters
+// without a reading are left out and listed, as for imports.
+func (p Place) Reromanize(z *romanize.Romanizer) (Romanization, []int, error) {
+	return z.NameLenient(p.romanizeName())
 }

@@ -28,11 +28,13 @@ const (
 	RuleRareChar       = "rare_char"       // rule 4
 	RuleMissingGeneric = "missing_generic" // rule 1
 	RuleHeritageRename = "heritage_rename" // rule 12, Art. 25
+	RuleRestricted     = "restricted_word" // local rules: 中国、中华、全国、国际 …
 )
 
 // WordLists are the lists a word can belong to; admins edit their entries.
 var WordLists = map[string]Severity{
 	RuleStateLeader: Block, RulePersonalName: Warn, RuleForeignName: Warn, RuleCompanyName: Warn, RuleGrandiose: Warn, RuleRareChar: Warn,
+	RuleRestricted: Warn,
 }
 
 // Word is an entry of an admin-edited word list.
@@ -42,6 +44,7 @@ type Word struct {
 	Word     string
 	Severity Severity
 	Note     string
+	Source   string // the law, notice or local rule the entry rests on
 	Active   bool
 	Version  int
 }
@@ -50,13 +53,13 @@ type Word struct {
 func (w Word) Validate() map[string]string {
 	p := map[string]string{}
 	if _, ok := WordLists[w.List]; !ok {
-		p["list"] = "one of state_leader, personal_name, foreign_name, company_name, grandiose, rare_char"
+		p["list"] = "应为 state_leader、personal_name、foreign_name、company_name、grandiose、rare_char、restricted_word 之一"
 	}
 	if strings.TrimSpace(w.Word) == "" {
-		p["word"] = "required"
+		p["word"] = "必填：词语"
 	}
 	if w.Severity != Block && w.Severity != Warn {
-		p["severity"] = "block or warn"
+		p["severity"] = "应为 block（禁止）或 warn（提示，可说明理由后继续）"
 	}
 	return p
 }
@@ -91,9 +94,9 @@ func (fs Findings) Blocking() Findings {
 func (fs Findings) Summary() string {
 	var b []string
 	for _, f := range fs {
-		b = append(b, fmt.Sprintf("%s (%s): %s", f.Rule, f.Severity, f.Message))
+		b = append(b, fmt.Sprintf("[%s] %s", f.Rule, f.Message))
 	}
-	return strings.Join(b, "; ")
+	return strings.Join(b, "；")
 }
 
 // Scope is how far a name must be unique.
@@ -132,39 +135,6 @@ func (r ScopeRule) Applies(c Category, sub string) bool {
 	return r.Active && r.Category == c && (r.Subcategory == "" || r.Subcategory == sub)
 }
 
-// Strictest returns the widest scope among the rules that apply, and
-// ScopeCounty when none does.
-func Strictest(rules []ScopeRule, c Category, sub string) (Scope, string) {
-	best, src := Scope(""), ""
-	for _, r := range rules {
-		if r.Applies(c, sub) && (best == "" || scopeWidth[r.Scope] < scopeWidth[best]) {
-			best, src = r.Scope, r.Source
-		}
-	}
-	if best == "" {
-		return ScopeCounty, "default"
-	}
-	return best, src
-}
-
-// ScopePrefixes returns the division-code prefixes that make up scope s
-// around division code; builtup lists the prefixes of the built-up area
-// the division lies in (nil when none is configured, which falls back to
-// the county).
-func ScopePrefixes(s Scope, code string, builtup []string) []string {
-	n := map[Scope]int{ScopeNational: 0, ScopeProvince: 2, ScopeCity: 4, ScopeCounty: 6, ScopeTown: 9}[s]
-	if s == ScopeBuiltup {
-		if len(builtup) > 0 {
-			return builtup
-		}
-		n = 6
-	}
-	if n > len(code) {
-		n = len(code)
-	}
-	return []string{code[:n]}
-}
-
 // matchWords returns the findings for list words contained in name.
 func matchWords(name string, words []Word) Findings {
 	var out Findings
@@ -173,22 +143,29 @@ func matchWords(name string, words []Word) Findings {
 			continue
 		}
 		out = append(out, Finding{Rule: w.List, Severity: w.Severity,
-			Message: fmt.Sprintf("the name contains %q, on the %s list%s", w.Word, listNames[w.List], noteSuffix(w.Note))})
+			Message: fmt.Sprintf("地名含“%s”，属于%s%s%s", w.Word, listNames[w.List], noteSuffix(w.Note), sourceSuffix(w.Source))})
 	}
 	return out
 }
 
 var listNames = map[string]string{
-	RuleStateLeader: "state leaders' names (国家领导人名字)", RulePersonalName: "personal names (人名)",
-	RuleForeignName: "foreign names (外国人名地名)", RuleCompanyName: "company names and trademarks (企业名称、商标)",
-	RuleGrandiose: "大、洋、怪、重 names", RuleRareChar: "rare characters (生僻字)",
+	RuleStateLeader: "国家领导人名字", RulePersonalName: "人名", RuleForeignName: "外国人名、地名",
+	RuleCompanyName: "企业名称、商标", RuleGrandiose: "“大、洋、怪、重”地名用词", RuleRareChar: "生僻字",
+	RuleRestricted: "本地限制使用的字样",
 }
 
 func noteSuffix(n string) string {
 	if n == "" {
 		return ""
 	}
-	return ": " + n
+	return "（" + n + "）"
+}
+
+func sourceSuffix(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "；依据：" + s
 }
 
 // rareChars returns the characters of name that are rare: listed as rare

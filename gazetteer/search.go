@@ -1,6 +1,7 @@
 package gazetteer
 
 import (
+	"github.com/diming/diming/romanize"
 	"strings"
 	"unicode"
 )
@@ -57,7 +58,7 @@ func NormalizeQuery(q string) string {
 	if !IsLatin(q) {
 		return q
 	}
-	q = toneless(strings.ToLower(q))
+	q = romanize.Toneless(strings.ToLower(q))
 	return strings.NewReplacer(" ", "", "'", "", "’", "", "-", "", "ü", "v").Replace(q)
 }
 
@@ -78,11 +79,11 @@ func IsLatin(q string) bool {
 // QueryKey returns the toneless pinyin of a query written in characters,
 // so that a wrong character with the right sound (绍星) still finds the
 // name (绍兴); "" for latin queries or characters without a reading.
-func QueryKey(q string) string {
+func QueryKey(z *romanize.Romanizer, q string) string {
 	if q == "" || IsLatin(q) {
 		return ""
 	}
-	ro, err := Romanize(q, "", nil, true)
+	ro, err := z.Name(romanize.Name{Specific: q, Joined: true})
 	if err != nil {
 		return ""
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/romanize"
 )
 
 // Store is what the gazetteer needs from storage. The data package
@@ -17,18 +18,23 @@ type Store interface {
 	// Autocomplete finds names starting with q; key is the toneless pinyin
 	// of a query in characters ("" for latin queries), for same-sound typos.
 	Autocomplete(ctx context.Context, q, key string, limit int) ([]Hit, error)
-	// FindClashes returns current names of category c within the
-	// division-code prefixes that have the same name or the same toneless
-	// sound, leaving out the place exclude.
-	FindClashes(ctx context.Context, c Category, name, sound string, prefixes []string, exclude int64) ([]PlaceRef, error)
+	// FindClashes returns the current names of p's category that have
+	// p's name or toneless sound within the scope the rule gives p, leaving
+	// out the place exclude.
+	FindClashes(ctx context.Context, p Place, exclude int64) (Clashes, error)
+	// FindClashPairs returns the current names within the division-code
+	// prefix paired with each name they clash with inside its scope.
+	FindClashPairs(ctx context.Context, prefix string) ([]ClashPair, error)
 	FindWords(ctx context.Context) ([]Word, error)
 	SaveWord(ctx context.Context, w Word) (Word, error)
 	FindScopeRules(ctx context.Context) ([]ScopeRule, error)
 	SaveScopeRule(ctx context.Context, r ScopeRule) (ScopeRule, error)
-	// FindBuiltup returns the prefixes of the built-up area that division
-	// code lies in, or nil.
-	FindBuiltup(ctx context.Context, code string) ([]string, error)
 	FindHeritageByPlace(ctx context.Context, placeID int64) ([]HeritageEntry, error)
+	// FindReadings returns the admins' place-name readings.
+	FindReadings(ctx context.Context) ([]romanize.Reading, error)
+	// SaveReading records an admin's reading and re-spells, in the same
+	// transaction, every stored name and address the word occurs in.
+	SaveReading(ctx context.Context, r romanize.Reading) (Respelling, error)
 
 	CreateApplication(ctx context.Context, a Application) (Application, error)
 	FindApplication(ctx context.Context, id int64) (Application, error)
@@ -57,6 +63,7 @@ type Effect struct {
 type Service struct {
 	store Store
 	now   func() time.Time
+	lex   *romanize.Loader
 }
 
 // NewService returns a Service on store. now may be nil (time.Now).
@@ -64,7 +71,7 @@ func NewService(store Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, now: now}
+	return &Service{store: store, now: now, lex: romanize.NewLoader(store)}
 }
 
 func (s *Service) today() time.Time {
@@ -87,7 +94,11 @@ func (s *Service) FindPlace(ctx context.Context, id int64) (Place, error) {
 // from the census), without the workflow. It needs the admin role in the
 // place's division; Invalid for bad fields, Conflict for duplicates.
 func (s *Service) CreatePlace(ctx context.Context, np NewPlace) (Place, error) {
-	p, err := np.Build()
+	z, err := s.lex.Fresh(ctx)
+	if err != nil {
+		return Place{}, err
+	}
+	p, err := np.Build(z)
 	if err != nil {
 		return Place{}, err
 	}
@@ -108,7 +119,7 @@ func (s *Service) UpdatePlace(ctx context.Context, id int64, up PlaceUpdate) (Pl
 		return Place{}, err
 	}
 	if p.Status == Historical {
-		return Place{}, diming.E("gazetteer.UpdatePlace", diming.Invalid, "historical names are kept as they were")
+		return Place{}, diming.E("gazetteer.UpdatePlace", diming.Invalid, "历史地名保持原样，不能修改")
 	}
 	set := func(dst *string, v *string) {
 		if v != nil {
@@ -124,7 +135,11 @@ func (s *Service) UpdatePlace(ctx context.Context, id int64, up PlaceUpdate) (Pl
 	}
 	if up.Readings != nil {
 		p.Readings = *up.Readings
-		if p.Romanization, err = Romanize(p.Specific, p.Generic, p.Readings, p.Joined()); err != nil {
+		z, err := s.lex.Fresh(ctx)
+		if err != nil {
+			return Place{}, err
+		}
+		if p.Romanization, err = z.Name(p.romanizeName()); err != nil {
 			return Place{}, err
 		}
 		p.Unread = nil
@@ -138,16 +153,20 @@ func (s *Service) UpdatePlace(ctx context.Context, id int64, up PlaceUpdate) (Pl
 func (s *Service) Search(ctx context.Context, f Filter) ([]Hit, error) {
 	f = f.Normalize()
 	if f.Category != 0 && !f.Category.Valid() {
-		return nil, diming.E("gazetteer.Search", diming.Invalid, "category is 1–8", map[string]string{"category": "1–8"})
+		return nil, diming.E("gazetteer.Search", diming.Invalid, "地名类别应为 1–8", map[string]string{"category": "应为 1–8"})
 	}
 	if f.Near != nil && (f.Near.Lon < -180 || f.Near.Lon > 180 || f.Near.Lat < -90 || f.Near.Lat > 90 || f.Near.Radius <= 0 || f.Near.Radius > 100000) {
 		return nil, diming.E("gazetteer.Search", diming.Invalid, "near needs lon, lat and a radius of up to 100 km",
 			map[string]string{"near": "lon,lat,radius (metres, ≤100000)"})
 	}
 	if f.Query == "" && f.Near == nil && f.DivisionCode == "" {
-		return nil, diming.E("gazetteer.Search", diming.Invalid, "give a query, a division or a point", map[string]string{"q": "required"})
+		return nil, diming.E("gazetteer.Search", diming.Invalid, "请给出查询词、行政区划或位置", map[string]string{"q": "必填"})
 	}
-	f.Key = QueryKey(f.Query)
+	z, err := s.lex.Recent(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.Key = QueryKey(z, f.Query)
 	return s.store.SearchPlaces(ctx, f)
 }
 
@@ -161,7 +180,11 @@ func (s *Service) Autocomplete(ctx context.Context, q string, limit int) ([]Hit,
 	if limit <= 0 || limit > 20 {
 		limit = 10
 	}
-	return s.store.Autocomplete(ctx, q, QueryKey(q), limit)
+	z, err := s.lex.Recent(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Autocomplete(ctx, q, QueryKey(z, q), limit)
 }
 
 // Words returns the word lists. Admins only.
@@ -182,7 +205,7 @@ func (s *Service) SaveWord(ctx context.Context, w Word) (Word, error) {
 		w.Severity = WordLists[w.List]
 	}
 	if p := w.Validate(); len(p) > 0 {
-		return Word{}, diming.E("gazetteer.SaveWord", diming.Invalid, "some fields need fixing", p)
+		return Word{}, diming.E("gazetteer.SaveWord", diming.Invalid, "有字段需要修改", p)
 	}
 	return s.store.SaveWord(ctx, w)
 }
@@ -199,7 +222,7 @@ func (s *Service) SaveScopeRule(ctx context.Context, r ScopeRule) (ScopeRule, er
 		return ScopeRule{}, err
 	}
 	if !r.Category.Valid() || !ValidScope(r.Scope) {
-		return ScopeRule{}, diming.E("gazetteer.SaveScopeRule", diming.Invalid, "some fields need fixing",
+		return ScopeRule{}, diming.E("gazetteer.SaveScopeRule", diming.Invalid, "有字段需要修改",
 			map[string]string{"scope": "category 1–8 and one of national, province, city, builtup, county, town"})
 	}
 	return s.store.SaveScopeRule(ctx, r)
@@ -216,4 +239,37 @@ func (s *Service) Announcements(ctx context.Context, limit int) ([]Announcement,
 // Announcement returns one announcement. Public; NotFound.
 func (s *Service) Announcement(ctx context.Context, id int64) (Announcement, error) {
 	return s.store.FindAnnouncement(ctx, id)
+}
+
+// Respelling says what a re-romanization of stored names changed.
+type Respelling struct {
+	Fingerprint string   // the shipped readings the run applied (romanize.Fingerprint)
+	Places      int      // place names read
+	Changed     int      // place names whose spelling changed
+	Streets     int      // streets whose pinyin changed
+	Addresses   int      // addresses whose pinyin changed
+	Examples    []string // the first changes, "name: old → new"
+}
+
+// Readings returns the shipped, reviewed readings and the admins' own.
+func (s *Service) Readings(ctx context.Context) (shipped, local []romanize.Reading, err error) {
+	local, err = s.store.FindReadings(ctx)
+	return romanize.Table(), local, err
+}
+
+// SaveReading records how a word reads in place names, with its source,
+// and re-spells the stored names and addresses it occurs in. Admins only;
+// Invalid for a malformed reading.
+func (s *Service) SaveReading(ctx context.Context, r romanize.Reading) (Respelling, error) {
+	if err := diming.Authorize(diming.UserFrom(ctx), diming.RoleAdmin, ""); err != nil {
+		return Respelling{}, err
+	}
+	if _, err := r.Syllables(); err != nil {
+		return Respelling{}, err
+	}
+	rep, err := s.store.SaveReading(ctx, r)
+	if err == nil {
+		_, err = s.lex.Fresh(ctx)
+	}
+	return rep, err
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/romanize"
 	"github.com/paulmach/orb"
 )
 
@@ -184,11 +185,11 @@ type NewApplication struct {
 }
 
 // Proposal returns the place the application proposes, validated and
-// romanized; it returns Invalid with the fields to fix.
-func (a Application) Proposal() (Place, error) {
+// romanized with z; it returns Invalid with the fields to fix.
+func (a Application) Proposal(z *romanize.Romanizer) (Place, error) {
 	return NewPlace{Name: a.Name, Specific: a.Specific, Generic: a.Generic, Category: a.Category, Subcategory: a.Subcategory,
 		Readings: a.Readings, DivisionCode: a.DivisionCode, Meaning: a.Meaning, Origin: a.Origin, Geometry: a.Geometry,
-		Description: a.Location}.Build()
+		Description: a.Location}.Build(z)
 }
 
 // missingReports returns the required reports not yet attached.

@@ -32,6 +32,7 @@ type entranceDTO struct {
 
 type streetRequest struct {
 	DivisionCode string          `json:"division_code"`
+	PlaceID      int64           `json:"place_id"` // the standard name it bears; without it the name is registered
 	Name         string          `json:"name"`
 	Line         json.RawMessage `json:"line,omitempty"` // GeoJSON LineString, in numbering direction
 }
@@ -39,10 +40,10 @@ type streetRequest struct {
 func (r streetRequest) Valid(context.Context) map[string]string {
 	p := map[string]string{}
 	if r.DivisionCode == "" {
-		p["division_code"] = "required"
+		p["division_code"] = "必填：行政区划代码"
 	}
 	if _, err := r.line(); err != nil {
-		p["line"] = "a GeoJSON LineString in CGCS2000"
+		p["line"] = "应为 CGCS2000 坐标的 GeoJSON LineString"
 	}
 	return p
 }
@@ -65,6 +66,7 @@ func (r streetRequest) line() (orb.LineString, error) {
 type streetDTO struct {
 	ID           int64  `json:"id"`
 	DivisionCode string `json:"division_code"`
+	PlaceID      int64  `json:"place_id"`
 	Name         string `json:"name"`
 	Pinyin       string `json:"pinyin"`
 	Orientation  string `json:"orientation"`
@@ -80,7 +82,7 @@ func handleStreetCreate(s *doorplate.Service) echo.HandlerFunc {
 			return err
 		}
 		l, _ := req.line()
-		st, err := s.CreateStreet(c.Request().Context(), doorplate.Street{DivisionCode: req.DivisionCode, Name: req.Name, Line: l})
+		st, err := s.CreateStreet(c.Request().Context(), doorplate.Street{DivisionCode: req.DivisionCode, PlaceID: req.PlaceID, Name: req.Name, Line: l})
 		if err != nil {
 			return err
 		}
@@ -88,7 +90,7 @@ func handleStreetCreate(s *doorplate.Service) echo.HandlerFunc {
 		if len(st.Line) > 0 {
 			line = geojson.NewGeometry(st.Line)
 		}
-		return c.JSON(http.StatusCreated, streetDTO{ID: st.ID, DivisionCode: st.DivisionCode, Name: st.Name, Pinyin: st.Pinyin,
+		return c.JSON(http.StatusCreated, streetDTO{ID: st.ID, DivisionCode: st.DivisionCode, PlaceID: st.PlaceID, Name: st.Name, Pinyin: st.Pinyin,
 			Orientation: st.Orientation, Line: line, Generated: st.Generated, Version: st.Version})
 	}
 }

@@ -141,6 +141,9 @@ func (c *client) raw(path string) (int, []byte) {
 	c.t.Helper()
 	req, _ := http.NewRequest("GET", c.base+path, nil)
 	req.Header.Set("X-CSRF-Token", c.csrf)
+	if c.auth != "" {
+		req.Header.Set("Authorization", "Bearer "+c.auth)
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		c.t.Fatal(err)

@@ -27,6 +27,10 @@ func addGazetteerRoutes(e *echo.Echo, api *echo.Group, cfg Config, d Deps) {
 	api.POST("/naming/words", handleWordSave(g))
 	api.GET("/naming/scopes", handleScopesList(g))
 	api.POST("/naming/scopes", handleScopeSave(g))
+	api.GET("/naming/duplicates", handleDuplicates(g))
+	api.POST("/naming/duplicates/standardize", handleStandardize(g))
+	api.GET("/naming/readings", handleReadingsList(g))
+	api.POST("/naming/readings", handleReadingSave(g))
 
 	api.GET("/announcements", handleAnnouncementsJSON(g))
 	pages := e.Group("", timeout(cfg.APITimeout), markHTML)

@@ -91,7 +91,7 @@ func handleNamingCheck(g *gazetteer.Service) echo.HandlerFunc {
 		a := gazetteer.Application{RenameOf: na.RenameOf, Name: na.Name, Specific: na.Specific, Generic: na.Generic, Category: na.Category,
 			Subcategory: na.Subcategory, Readings: na.Readings, DivisionCode: na.DivisionCode, ProtectionMeasures: na.ProtectionMeasures,
 			Overrides: na.Overrides}
-		p, err := a.Proposal()
+		p, err := g.Proposal(c.Request().Context(), a)
 		if err != nil {
 			return err
 		}
@@ -329,6 +329,7 @@ type wordRequest struct {
 	Word     string `json:"word"`
 	Severity string `json:"severity"`
 	Note     string `json:"note"`
+	Source   string `json:"source"`
 	Active   *bool  `json:"active"`
 	Version  int    `json:"version"`
 }
@@ -341,12 +342,13 @@ type wordDTO struct {
 	Word     string `json:"word"`
 	Severity string `json:"severity"`
 	Note     string `json:"note,omitempty"`
+	Source   string `json:"source"`
 	Active   bool   `json:"active"`
 	Version  int    `json:"version"`
 }
 
 func toWordDTO(w gazetteer.Word) wordDTO {
-	return wordDTO{ID: w.ID, List: w.List, Word: w.Word, Severity: string(w.Severity), Note: w.Note, Active: w.Active, Version: w.Version}
+	return wordDTO{ID: w.ID, List: w.List, Word: w.Word, Severity: string(w.Severity), Note: w.Note, Source: w.Source, Active: w.Active, Version: w.Version}
 }
 
 func handleWordsList(g *gazetteer.Service) echo.HandlerFunc {
@@ -370,7 +372,7 @@ func handleWordSave(g *gazetteer.Service) echo.HandlerFunc {
 			return err
 		}
 		w := gazetteer.Word{ID: req.ID, List: req.List, Word: req.Word, Severity: gazetteer.Severity(req.Severity), Note: req.Note,
-			Active: req.Active == nil || *req.Active, Version: req.Version}
+			Source: req.Source, Active: req.Active == nil || *req.Active, Version: req.Version}
 		out, err := g.SaveWord(c.Request().Context(), w)
 		if err != nil {
 			return err

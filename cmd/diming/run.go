@@ -27,6 +27,8 @@ Usage:
   diming [flags] token revoke -id ID
   diming [flags] import KIND FILE  import official data (see README)
   diming [flags] demo              load the generated demo data (idempotent)
+  diming [flags] romanize          re-spell every stored name, street and address (one audited step)
+  diming [flags] readings list|add -word W -pinyin "P P" -source S   place-name readings admins add
 
 Flags (each falls back to the environment variable shown):
 `
@@ -184,6 +186,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		defer db.Close()
 		return loadDemo(ctx, db, logger, stdout)
+	case "romanize":
+		return romanizeCommand(ctx, cfg, logger, stdout)
+	case "readings":
+		return readingsCommand(ctx, cfg, logger, rest, stdout, stderr)
 	case "help", "-h":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -40,6 +40,18 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
+	if cfg.Migrate {
+		// Stored spellings made with older readings are re-spelled once
+		// per new fingerprint of the shipped readings (one audited step).
+		rep, ran, err := db.RomanizeIfNew(ctx)
+		if err != nil {
+			return fmt.Errorf("romanize: %w", err)
+		}
+		if ran {
+			logger.Info("names re-romanized", "fingerprint", rep.Fingerprint, "places", rep.Places, "changed", rep.Changed,
+				"streets", rep.Streets, "addresses", rep.Addresses)
+		}
+	}
 	d, err := deps(db, cfg, logger)
 	if err != nil {
 		return err
