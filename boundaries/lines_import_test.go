@@ -46,7 +46,7 @@ func mustLineFixture(t *testing.T) lineFixture {
 		t.Fatalf("ImportMCAHistory = %v", err)
 	}
 	focus := dbtest.SharedData(t, "datav-geoatlas-v3-2024/focus_counties_shaoxing_jiaxing_sanmen_jiayu_gcj02.geojson")
-	if _, err := f.svc.ImportPolygons(ctx, []string{focus}, boundaries.GCJ02, nil); err != nil {
+	if _, err := f.svc.ImportPolygons(ctx, []string{focus}, boundaries.PolygonOptions{CRS: boundaries.GCJ02}, nil); err != nil {
 		t.Fatalf("ImportPolygons = %v", err)
 	}
 	return f

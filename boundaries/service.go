@@ -15,7 +15,7 @@ import (
 type Store interface {
 	ImportDivisions(ctx context.Context, rows iter.Seq2[Division, error], rep *ImportReport) error
 	ImportCodeHistory(ctx context.Context, recs iter.Seq2[CodeRecord, error], rep *ImportReport) error
-	ImportPolygons(ctx context.Context, rows iter.Seq2[PolygonRow, error], rep *ImportReport) error
+	ImportPolygons(ctx context.Context, rows iter.Seq2[PolygonRow, error], opt PolygonOptions, rep *ImportReport) error
 	FindDivision(ctx context.Context, code string) (DivisionDetail, error)
 	FindDivisions(ctx context.Context, f DivisionFilter) ([]Division, error)
 	FindDivisionHistory(ctx context.Context, code string) (History, error)
@@ -101,21 +101,38 @@ func (s *Service) ImportMCAHistory(ctx context.Context, paths []string, progress
 	return rep, err
 }
 
-// ImportPolygons imports division polygons from GeoJSON read in crs,
-// converting to CGCS2000, repairing invalid polygons or rejecting them
-// with the reason, and reporting codes no division has.
-func (s *Service) ImportPolygons(ctx context.Context, paths []string, crs CRS, progress Progress) (*ImportReport, error) {
+// PolygonOptions says how to read and check a polygon import.
+type PolygonOptions struct {
+	CRS CRS // the files' coordinate system
+	// Moved lists the division codes the operator says really moved: their
+	// polygons import even when far from the parent or previous polygon.
+	Moved []string
+}
+
+// ImportPolygons imports division polygons from GeoJSON, converting to
+// CGCS2000. Polygons carrying a retired code go to its one successor;
+// names that disagree with the code's division, codes no division has,
+// polygons far from their parent or previous polygon (unless in
+// opt.Moved) are reported and not stored; invalid polygons are repaired.
+// Invalid when no CRS is given or a moved code is malformed.
+func (s *Service) ImportPolygons(ctx context.Context, paths []string, opt PolygonOptions, progress Progress) (*ImportReport, error) {
+	const op = "boundaries.ImportPolygons"
 	start := time.Now()
-	rep := &ImportReport{Kind: "polygons", Sources: paths, CRS: crs}
-	if crs == "" {
-		return rep, diming.E("boundaries.ImportPolygons", diming.Invalid,
-			"say which coordinate system the file is in (-crs gcj02, wgs84 or cgcs2000); DataV files are gcj02")
+	rep := &ImportReport{Kind: "polygons", Sources: paths, CRS: opt.CRS}
+	if opt.CRS == "" {
+		return rep, diming.E(op, diming.Invalid, map[string]string{
+			"crs": "请说明文件的坐标系（-crs gcj02、wgs84 或 cgcs2000）；DataV 的文件是 gcj02"})
+	}
+	for _, c := range opt.Moved {
+		if LevelOfCode(c) == 0 {
+			return rep, diming.E(op, diming.Invalid, map[string]string{"moved": "“" + c + "”不是区划代码（6、9 或 12 位数字）"})
+		}
 	}
 	in, err := newInputs(paths, progress)
 	if err != nil {
 		return rep, err
 	}
-	err = s.store.ImportPolygons(ctx, readPolygons(in, crs, rep), rep)
+	err = s.store.ImportPolygons(ctx, readPolygons(in, opt.CRS, rep), opt, rep)
 	rep.Duration = time.Since(start)
 	return rep, err
 }

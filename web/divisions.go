@@ -13,18 +13,19 @@ import (
 )
 
 type divisionDTO struct {
-	Code       string  `json:"code"`
-	Name       string  `json:"name"`
-	Level      int     `json:"level"`
-	LevelName  string  `json:"level_name"`
-	Kind       string  `json:"kind,omitempty"`
-	ParentCode string  `json:"parent_code,omitempty"`
-	UrbanRural string  `json:"urban_rural,omitempty"`
-	ValidFrom  *string `json:"valid_from,omitempty"`
-	ValidTo    *string `json:"valid_to,omitempty"`
-	HasGeom    bool    `json:"has_geometry"`
-	Generated  bool    `json:"generated"`
-	Version    int     `json:"version"`
+	Code        string  `json:"code"`
+	Name        string  `json:"name"`
+	Level       int     `json:"level"`
+	LevelName   string  `json:"level_name"`
+	Kind        string  `json:"kind,omitempty"`
+	ParentCode  string  `json:"parent_code,omitempty"`
+	UrbanRural  string  `json:"urban_rural,omitempty"`
+	ValidFrom   *string `json:"valid_from,omitempty"`
+	ValidTo     *string `json:"valid_to,omitempty"`
+	HasGeom     bool    `json:"has_geometry"`
+	GeomDerived bool    `json:"geometry_derived"`
+	Generated   bool    `json:"generated"`
+	Version     int     `json:"version"`
 }
 
 func day(t *time.Time) *string {
@@ -38,7 +39,7 @@ func day(t *time.Time) *string {
 func toDivisionDTO(d boundaries.Division) divisionDTO {
 	return divisionDTO{Code: d.Code, Name: d.Name, Level: int(d.Level), LevelName: d.Level.String(), Kind: d.Kind,
 		ParentCode: d.ParentCode, UrbanRural: d.UrbanRural, ValidFrom: day(d.ValidFrom), ValidTo: day(d.ValidTo),
-		HasGeom: d.HasGeom, Generated: d.Generated, Version: d.Version}
+		HasGeom: d.HasGeom, GeomDerived: d.GeomDerived, Generated: d.Generated, Version: d.Version}
 }
 
 func toDivisionDTOs(ds []boundaries.Division) []divisionDTO {
