@@ -141,7 +141,7 @@ func (s *Service) ImportPolygons(ctx context.Context, paths []string, opt Polygo
 // when the code was never issued.
 func (s *Service) Division(ctx context.Context, code string) (DivisionDetail, error) {
 	if LevelOfCode(code) == 0 {
-		return DivisionDetail{}, diming.E("boundaries.Division", diming.Invalid, "a division code has 6, 9 or 12 digits")
+		return DivisionDetail{}, diming.E("boundaries.Division", diming.Invalid, "区划代码应为 6、9 或 12 位数字")
 	}
 	return s.store.FindDivision(ctx, code)
 }
@@ -150,7 +150,7 @@ func (s *Service) Division(ctx context.Context, code string) (DivisionDetail, er
 func (s *Service) SearchDivisions(ctx context.Context, f DivisionFilter) ([]Division, error) {
 	f.Query = strings.TrimSpace(f.Query)
 	if f.Query == "" && f.Within == "" {
-		return nil, diming.E("boundaries.SearchDivisions", diming.Invalid, map[string]string{"q": "give a name or a code to search for"})
+		return nil, diming.E("boundaries.SearchDivisions", diming.Invalid, map[string]string{"q": "请给出要查找的名称或代码"})
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
@@ -161,7 +161,7 @@ func (s *Service) SearchDivisions(ctx context.Context, f DivisionFilter) ([]Divi
 // History returns the names and successors of a code over time.
 func (s *Service) History(ctx context.Context, code string) (History, error) {
 	if LevelOfCode(code) == 0 {
-		return History{}, diming.E("boundaries.History", diming.Invalid, "a division code has 6, 9 or 12 digits")
+		return History{}, diming.E("boundaries.History", diming.Invalid, "区划代码应为 6、9 或 12 位数字")
 	}
 	return s.store.FindDivisionHistory(ctx, code)
 }
@@ -171,11 +171,11 @@ func (s *Service) History(ctx context.Context, code string) (History, error) {
 // NotFound when no division contains it.
 func (s *Service) DivisionsAt(ctx context.Context, p orb.Point) ([]Division, error) {
 	if p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
-		return nil, diming.E("boundaries.DivisionsAt", diming.Invalid, map[string]string{"lon": "longitude −180…180, latitude −90…90"})
+		return nil, diming.E("boundaries.DivisionsAt", diming.Invalid, map[string]string{"lon": "经度应在 −180 至 180 之间，纬度在 −90 至 90 之间"})
 	}
 	chain, err := s.store.FindDivisionsAt(ctx, p)
 	if err == nil && len(chain) == 0 {
-		err = diming.E("boundaries.DivisionsAt", diming.NotFound, "no division contains this point")
+		err = diming.E("boundaries.DivisionsAt", diming.NotFound, "没有区划包含这个位置")
 	}
 	return chain, err
 }
@@ -187,7 +187,7 @@ func (s *Service) Rename(ctx context.Context, code, name string, on time.Time, v
 		return Division{}, err
 	}
 	if strings.TrimSpace(name) == "" {
-		return Division{}, diming.E("boundaries.Rename", diming.Invalid, map[string]string{"name": "give the new name"})
+		return Division{}, diming.E("boundaries.Rename", diming.Invalid, map[string]string{"name": "请给出新名称"})
 	}
 	return s.store.RenameDivision(ctx, code, strings.TrimSpace(name), on, version)
 }
@@ -200,7 +200,7 @@ func (s *Service) Retire(ctx context.Context, code string, on time.Time, success
 	}
 	for _, c := range successors {
 		if c == code || LevelOfCode(c) == 0 {
-			return Division{}, diming.E("boundaries.Retire", diming.Invalid, map[string]string{"successors": "successors are other division codes"})
+			return Division{}, diming.E("boundaries.Retire", diming.Invalid, map[string]string{"successors": "继任区划应为其他区划的代码"})
 		}
 	}
 	return s.store.RetireDivision(ctx, code, on, successors, version)

@@ -316,13 +316,14 @@ func deriveParentPolygons(ctx context.Context, tx pgx.Tx, rep *boundaries.Import
 }
 
 // rebuildParts re-cuts the look-up parts of every division whose polygon
-// the import wrote or derived.
+// the import wrote. Derived polygons get none: their children's parts
+// already cover them, and the look-up climbs to them by parent code.
 func rebuildParts(ctx context.Context, tx pgx.Tx) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM division_parts p USING polygon_touched t WHERE p.code = t.code`); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO division_parts (code, level, geom)
 		SELECT code, level, g FROM (SELECT d.code, d.level, ST_Subdivide(d.geom, 256) AS g
-			FROM divisions d WHERE d.code IN (SELECT code FROM polygon_touched)) x WHERE GeometryType(g) = 'POLYGON'`)
+			FROM divisions d WHERE d.code IN (SELECT code FROM polygon_touched) AND NOT d.geom_derived) x WHERE GeometryType(g) = 'POLYGON'`)
 	return err
 }
