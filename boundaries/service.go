@@ -22,6 +22,7 @@ type Store interface {
 	FindDivisionsAt(ctx context.Context, p orb.Point) ([]Division, error)
 	RenameDivision(ctx context.Context, code, name string, on time.Time, version int) (Division, error)
 	RetireDivision(ctx context.Context, code string, on time.Time, successors []string, version int) (Division, error)
+	FindGeometryIssues(ctx context.Context, prefix string, maxStreetM float64) ([]GeometryIssues, error)
 
 	DeriveLines(ctx context.Context, opt DeriveOptions) (DeriveReport, error)
 	ImportLines(ctx context.Context, rows iter.Seq2[LineRow, error], maxDistM float64, rep *ImportReport) error
