@@ -351,7 +351,7 @@ func TestImportLinesRejectsWithReasons(t *testing.T) {
 		t.Errorf("%d imported lines stored, want the 2 good ones", got)
 	}
 	var out strings.Builder
-	if _, err := rep.WriteTo(&out); err != nil || !strings.Contains(out.String(), "rejected  mixed.geojson#4 330602—339999: no division has code 339999") {
+	if _, err := rep.WriteTo(&out); err != nil || !strings.Contains(out.String(), "[rejected 拒绝] mixed.geojson#4 330602—339999：no division has code 339999") {
 		t.Errorf("report text:\n%s\nwant the rejected feature with its reason", out.String())
 	}
 }
