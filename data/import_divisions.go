@@ -184,7 +184,7 @@ func applyDivisionImport(ctx context.Context, tx pgx.Tx, rep *boundaries.ImportR
 // reportSummary is what the audit log keeps of an import.
 func reportSummary(rep *boundaries.ImportReport) map[string]any {
 	return map[string]any{"sources": rep.Sources, "crs": rep.CRS, "read": rep.Read, "imported": rep.Imported,
-		"updated": rep.Updated, "repaired": rep.Repaired, "rejected": rep.Rejected}
+		"updated": rep.Updated, "repaired": rep.Repaired, "rejected": rep.Rejected, "derived": rep.Derived}
 }
 
 // ImportCodeHistory loads the MCA code history: names over time, codes no
