@@ -12,9 +12,9 @@ import (
 // ImportPolygons stores division polygons in one transaction. Each row is
 // first resolved to the current division it belongs to: its own code, the
 // one code a retired code went to (a recode or rename, followed through
-// later changes), or, for a retired code with several successors, the one
-// current division of the same prefecture and level carrying the file's
-// name. A row whose name agrees with neither the code's nor the target's
+// later changes), or, for a retired code with several successors or a code
+// no division has, the one current division of the same prefecture and
+// level carrying the file's name. A row whose name agrees with neither the code's nor the target's
 // names is rejected, and so are rows left unresolved. Invalid polygons are
 // repaired keeping their whole area (the union of their parts); rows moved
 // to one successor are unioned. A polygon far from its division's parent
@@ -96,8 +96,9 @@ var polygonTargets = []string{
 		UNION ALL SELECT c.start, o.succ, c.depth + 1 FROM chain c JOIN one o ON o.code = c.code WHERE c.depth < 8)
 	SELECT c.start, c.code FROM chain c JOIN divisions d ON d.code = c.code AND d.valid_to IS NULL`,
 	`UPDATE import_polygons s SET target = m.code, via = 'successor' FROM polygon_moves m WHERE s.code = m.start AND s.target IS NULL`,
-	`WITH m AS (SELECT s.ctid AS id, min(d.code) AS code FROM import_polygons s JOIN divisions r ON r.code = s.code
-		JOIN divisions d ON d.valid_to IS NULL AND d.level = r.level AND d.code <> r.code AND left(d.code, 4) = left(r.code, 4) AND d.name = s.name
+	`WITH m AS (SELECT s.ctid AS id, min(d.code) AS code FROM import_polygons s LEFT JOIN divisions r ON r.code = s.code
+		JOIN divisions d ON d.valid_to IS NULL AND d.code <> s.code AND left(d.code, 4) = left(s.code, 4) AND d.name = s.name
+			AND length(d.code) = length(s.code) AND d.level = coalesce(r.level, d.level)
 		WHERE s.target IS NULL AND s.name <> '' GROUP BY s.ctid HAVING count(*) = 1)
 	UPDATE import_polygons s SET target = m.code, via = 'name' FROM m WHERE s.ctid = m.id`,
 }
@@ -142,10 +143,11 @@ func resolvePolygonTargets(ctx context.Context, tx pgx.Tx, rep *boundaries.Impor
 	if err := reportRows(ctx, tx, polygonUnmatched, rep.Unmatched); err != nil {
 		return err
 	}
-	return reportRows(ctx, tx, `UPDATE import_polygons s SET orig = s.code, code = s.target FROM divisions d, divisions t
-		WHERE s.via IS NOT NULL AND d.code = s.code AND t.code = s.target
-		RETURNING s.orig || ' ' || s.name, '代码 ' || s.orig || '（' || d.name || '）已于 ' || d.valid_to || ' 废止，多边形' ||
-			CASE s.via WHEN 'name' THEN '按名称' ELSE '' END || '归入继任区划 ' || t.code || ' ' || t.name`, rep.Succeed)
+	return reportRows(ctx, tx, `UPDATE import_polygons s SET orig = s.code, code = s.target FROM divisions t
+		WHERE s.via IS NOT NULL AND t.code = s.target
+		RETURNING s.orig || ' ' || s.name, coalesce((SELECT '代码 ' || d.code || '（' || d.name || '）已于 ' || d.valid_to || ' 废止'
+				FROM divisions d WHERE d.code = s.orig), '没有代码为 ' || s.orig || ' 的区划') || '，多边形' ||
+			CASE s.via WHEN 'name' THEN '按名称归入同一地级区划下的 ' ELSE '归入继任区划 ' END || t.code || ' ' || t.name`, rep.Succeed)
 }
 
 // reportRows runs a statement returning (ref, reason) rows and records
