@@ -4,9 +4,9 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/diming
 RUNTIME_PKGS := postgresql-15-postgis-3
-TEST_PKGS := $(RUNTIME_PKGS) zbar-tools gdal-bin chromium
+TEST_PKGS := $(RUNTIME_PKGS) zbar-tools gdal-bin chromium fonts-wqy-microhei
 # The test cluster is separate from the demo one and runs without fsync.
-TEST_PG_PORT ?= 54339
+TEST_PG_PORT ?= 15339
 TEST_ENV := DIMING_PG_DIR=.data/pg-test DIMING_PG_PORT=$(TEST_PG_PORT) DIMING_PG_FAST=true DIMING_PG_DATABASE=postgres
 
 .PHONY: run test bench build deps db-test web-deps lint clean
@@ -14,20 +14,16 @@ TEST_ENV := DIMING_PG_DIR=.data/pg-test DIMING_PG_PORT=$(TEST_PG_PORT) DIMING_PG
 build: web-deps
 	$(GO) build -o $(BIN) ./cmd/diming
 
-# web-deps installs the web map's npm packages (pinned in web/package.json and
-# package-lock.json) and copies MapLibre GL JS into the git-ignored
-# web/static/vendor/maplibre-gl@VERSION/, which the build embeds. Nothing
-# third-party is committed. It reruns npm only when the lock file changes.
-MAPLIBRE_FILES := maplibre-gl.mjs maplibre-gl-worker.mjs maplibre-gl-shared.mjs maplibre-gl.css
+# web-deps installs the front end's npm packages (pinned in web/package.json
+# and package-lock.json) and copies the files the pages load into the
+# git-ignored web/static/vendor/NAME@VERSION/, each with its gzip form beside
+# it (served precompressed); the build embeds them. Nothing third-party is
+# committed. It reruns npm only when the lock file changes.
 web-deps:
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
 	@cd web && if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 		npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; fi
-	@v=$$(node -p 'require("./web/node_modules/maplibre-gl/package.json").version') && d=web/static/vendor/maplibre-gl@$$v && \
-	if [ ! -f $$d/maplibre-gl.mjs ]; then \
-		rm -rf web/static/vendor/maplibre-gl@* && mkdir -p $$d && \
-		for f in $(MAPLIBRE_FILES); do cp web/node_modules/maplibre-gl/dist/$$f $$d/; done && \
-		cp web/node_modules/maplibre-gl/LICENSE.txt $$d/; fi
+	@scripts/web-vendor.sh
 
 deps:
 	@scripts/deps.sh $(RUNTIME_PKGS)

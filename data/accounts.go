@@ -148,13 +148,13 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (*dim
 	err := db.Pool.QueryRow(ctx, `SELECT id, password_hash, disabled_at IS NOT NULL FROM users WHERE username=$1`, username).Scan(&id, &hash, &disabled)
 	if errors.Is(err, pgx.ErrNoRows) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return nil, diming.E(op, diming.Unauthorized, "wrong username or password")
+		return nil, diming.E(op, diming.Unauthorized, "用户名或密码不正确")
 	}
 	if err != nil {
 		return nil, translate(op, err)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || disabled {
-		return nil, diming.E(op, diming.Unauthorized, "wrong username or password")
+		return nil, diming.E(op, diming.Unauthorized, "用户名或密码不正确")
 	}
 	u, err := db.FindUserByID(ctx, id)
 	if err != nil {

@@ -29,5 +29,5 @@ func addRoutes(e *echo.Echo, logger *slog.Logger, cfg Config, d Deps, reg *prome
 	addGazetteerRoutes(e, api, cfg, d)
 	addDoorplateRoutes(e, api, cfg, d)
 	addTileRoutes(e, cfg, d)
-	addWebMap(e, cfg)
+	addWebMap(e, cfg, d)
 }

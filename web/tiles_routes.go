@@ -110,8 +110,18 @@ func handleTileJSON(svc *tiles.Service, cfg Config) echo.HandlerFunc {
 // addWebMap serves the web map from the same origin as the tiles: the page
 // at /, the app and vendor files under /static/ (embedded, or from
 // cfg.WebDir in development).
-func addWebMap(e *echo.Echo, cfg Config) {
-	site := newWebMap(cfg)
-	e.GET("/", site.handleIndex)
-	e.Group("/static", site.cacheHeaders).StaticFS("/", site.files)
+func addWebMap(e *echo.Echo, cfg Config, d Deps) {
+	site, err := newWebMap(cfg)
+	if err == nil {
+		var p *pages
+		if p, err = newPages(site.assets); err == nil {
+			e.GET("/", site.handleIndex)
+			e.GET("/static/*", site.assets.handle)
+			e.GET("/assets/*", site.assets.handle)
+			addWorkRoutes(e, p, cfg, d)
+			return
+		}
+	}
+	// The front end is built into the binary, so this is a build fault.
+	e.GET("/*", func(echo.Context) error { return diming.E("web.addWebMap", err) })
 }

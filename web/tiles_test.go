@@ -211,28 +211,38 @@ func testWebMapFiles(t *testing.T, srv *httptest.Server) {
 		t.Fatalf("GET / = %d, Cache-Control %q", res.StatusCode, res.Header.Get("Cache-Control"))
 	}
 	page := string(body)
-	for _, want := range []string{"浙S(2026)001号", `lang="zh-CN"`, "/static/app.js", "/static/vendor/maplibre-gl@"} {
+	for _, want := range []string{"浙S(2026)001号", `lang="zh-CN"`, "/assets/", "/vendor/maplibre-gl@"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("index page lacks %q (is `make web-deps` done?)", want)
 		}
 	}
 	i := strings.Index(page, `data-maplibre="`) + len(`data-maplibre="`)
 	vendor := page[i : i+strings.IndexByte(page[i:], '"')]
+	prefix := vendor[:strings.Index(vendor, "/vendor/")]
 	tests := []struct {
 		path, cache, ctype string
+		gzip               bool
 	}{
-		{"/static/app.js", "no-cache", "javascript"},
-		{"/static/app.css", "no-cache", "text/css"},
-		{"/static/style.json", "no-cache", "json"},
-		{vendor + "/maplibre-gl.mjs", "public, max-age=31536000, immutable", "javascript"},
-		{vendor + "/maplibre-gl-worker.mjs", "public, max-age=31536000, immutable", "javascript"},
-		{vendor + "/maplibre-gl.css", "public, max-age=31536000, immutable", "text/css"},
+		{prefix + "/app.js", "public, max-age=31536000, immutable", "javascript", true},
+		{prefix + "/app.css", "public, max-age=31536000, immutable", "text/css", true},
+		{"/static/app.js", "no-cache", "javascript", true},
+		{"/static/style.json", "no-cache", "json", true},
+		{"/assets/0000000000/app.js", "no-cache", "javascript", true}, // an older build's hash
+		{vendor + "/maplibre-gl.mjs", "public, max-age=31536000, immutable", "javascript", true},
+		{vendor + "/maplibre-gl-worker.mjs", "public, max-age=31536000, immutable", "javascript", true},
+		{vendor + "/maplibre-gl.css", "public, max-age=31536000, immutable", "text/css", true},
 	}
 	for _, tt := range tests {
-		res, _ := httpGet(t, srv.URL+tt.path)
+		res, raw := httpGetGzip(t, srv.URL+tt.path)
 		if res.StatusCode != 200 || res.Header.Get("Cache-Control") != tt.cache || !strings.Contains(res.Header.Get("Content-Type"), tt.ctype) {
 			t.Errorf("GET %s = %d, Cache-Control %q, Content-Type %q; want 200, %q, %s", tt.path, res.StatusCode,
 				res.Header.Get("Cache-Control"), res.Header.Get("Content-Type"), tt.cache, tt.ctype)
+		}
+		if got := res.Header.Get("Content-Encoding") == "gzip"; got != tt.gzip {
+			t.Errorf("GET %s: gzip = %v, want %v", tt.path, got, tt.gzip)
+		}
+		if strings.HasSuffix(tt.path, "maplibre-gl.mjs") && len(raw) > 800_000 {
+			t.Errorf("GET %s sent %d bytes: MapLibre must go out compressed", tt.path, len(raw))
 		}
 	}
 	var style struct {
@@ -249,6 +259,21 @@ func testWebMapFiles(t *testing.T, srv *httptest.Server) {
 			}
 		}
 	}
+}
+
+// httpGetGzip fetches path as a browser does (Accept-Encoding: gzip) and
+// returns the bytes as they came over the wire.
+func httpGetGzip(t *testing.T, url string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, b
 }
 
 func testWebMapFromDisk(t *testing.T, db *data.DB) {

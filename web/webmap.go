@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path"
-	"strings"
 
 	"github.com/diming/diming"
 	"github.com/labstack/echo/v4"
@@ -22,34 +21,41 @@ import (
 //go:embed static
 var static embed.FS
 
-// webMap serves the page and its files.
+// webMap serves the map page; its files come from the content-hashed
+// asset tree.
 type webMap struct {
-	files  fs.FS
+	assets *assets
 	review string
-	fromOS bool
 }
 
-func newWebMap(cfg Config) *webMap {
-	w := &webMap{review: cfg.MapReviewNumber}
-	if cfg.WebDir != "" {
-		w.files, w.fromOS = os.DirFS(cfg.WebDir), true
+// newWebMap loads the front end's files: embedded, or from cfg.WebDir in
+// development.
+func newWebMap(cfg Config) (*webMap, error) {
+	files, fromOS := fs.FS(nil), cfg.WebDir != ""
+	if fromOS {
+		files = os.DirFS(cfg.WebDir)
 	} else {
-		w.files, _ = fs.Sub(static, "static")
+		files, _ = fs.Sub(static, "static")
 	}
+	a, err := loadAssets(files, fromOS)
+	if err != nil {
+		return nil, err
+	}
+	w := &webMap{assets: a, review: cfg.MapReviewNumber}
 	if w.review == "" {
 		w.review = "审图号：待配置（部署前由运营方填写）"
 	}
-	return w
+	return w, nil
 }
 
 // mapLibreDir finds the installed MapLibre under vendor/, a folder named
-// with its version so that its files can be cached forever.
+// with its version.
 func (w *webMap) mapLibreDir() string {
-	dirs, _ := fs.Glob(w.files, "vendor/maplibre-gl@*/maplibre-gl.mjs")
+	dirs := w.assets.Glob("vendor/maplibre-gl@*/maplibre-gl.mjs")
 	if len(dirs) == 0 {
 		return ""
 	}
-	return "/static/" + path.Dir(dirs[len(dirs)-1])
+	return w.assets.URL(path.Dir(dirs[len(dirs)-1]))
 }
 
 type indexData struct {
@@ -59,11 +65,15 @@ type indexData struct {
 
 func (w *webMap) handleIndex(c echo.Context) error {
 	c.Set(htmlRouteKey, true)
-	src, err := fs.ReadFile(w.files, "index.html")
-	if err != nil {
-		return diming.E("web.index", err)
+	src, ok := w.assets.files["index.html"]
+	if w.assets.fromOS != nil {
+		raw, err := fs.ReadFile(w.assets.fromOS, "index.html")
+		src, ok = assetFile{raw: raw}, err == nil
 	}
-	tpl, err := template.New("index").Parse(string(src))
+	if !ok {
+		return diming.E("web.index", diming.Internal, "index.html is missing from the web files")
+	}
+	tpl, err := template.New("index").Funcs(template.FuncMap{"asset": w.assets.URL, "importmap": w.assets.ImportMap}).Parse(string(src.raw))
 	if err != nil {
 		return diming.E("web.index", err)
 	}
@@ -73,24 +83,4 @@ func (w *webMap) handleIndex(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
 	return c.HTMLBlob(http.StatusOK, buf.Bytes())
-}
-
-// cacheHeaders lets browsers keep versioned vendor files forever and makes
-// them revalidate the app's own files, which change without a new name.
-func (w *webMap) cacheHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		p := c.Request().URL.Path
-		switch {
-		case p == "/static/index.html":
-			return c.Redirect(http.StatusMovedPermanently, "/")
-		case strings.HasPrefix(p, "/static/vendor/") && !w.fromOS:
-			c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=31536000, immutable")
-		default:
-			c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
-		}
-		if strings.HasSuffix(p, ".mjs") {
-			c.Response().Header().Set(echo.HeaderContentType, "text/javascript; charset=utf-8")
-		}
-		return next(c)
-	}
 }

@@ -4,26 +4,7 @@
 const LEVELS = {1: '省级', 2: '地级', 3: '县级', 4: '乡级', 5: '村级'};
 const $ = (id) => document.getElementById(id);
 
-// session holds the signed-in user and the CSRF token that every write
-// must send back as X-CSRF-Token.
-const session = {user: null, csrf: ''};
-
-async function api(method, path, body) {
-  const headers = {'Accept': 'application/json'};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && session.csrf) headers['X-CSRF-Token'] = session.csrf;
-  const res = await fetch(path, {method, headers, credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body)});
-  let data = null;
-  if (res.status !== 204) {
-    try { data = await res.json(); } catch { data = null; }
-  }
-  return {status: res.status, ok: res.ok, data};
-}
-
-function errorText(r, fallback) {
-  return (r.data && r.data.error && r.data.error.message) || fallback;
-}
+import {api, errorText, session} from './api.js';
 
 // --- the map ---------------------------------------------------------------
 
