@@ -50,8 +50,11 @@ type Division struct {
 	ValidFrom  *time.Time
 	ValidTo    *time.Time // nil while current
 	HasGeom    bool
-	Generated  bool
-	Version    int
+	// GeomDerived says the polygon is the union of the current children's
+	// polygons (none of its own was imported); it follows them.
+	GeomDerived bool
+	Generated   bool
+	Version     int
 	// Geom is the boundary polygon (CGCS2000); set by polygon imports and
 	// the demo generator, not by look-ups.
 	Geom orb.MultiPolygon

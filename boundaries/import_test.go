@@ -126,9 +126,9 @@ func TestPolygonRepairAndUnmatched(t *testing.T) {
 	if got := countRows(t, n, `SELECT count(*) FROM divisions WHERE code = '421221' AND ST_IsValid(geom) AND ST_Area(geom::geography) > 9e8`); got != 1 {
 		t.Error("嘉鱼县 has no valid polygon of about 1,025 km²")
 	}
-	u, ok := n.polys.Find("320602 崇川区")
-	if !ok || u.Kind != "unmatched" || !strings.Contains(u.Reason, "320613") {
-		t.Errorf("320602 problem = %+v, want unmatched naming its successor 320613", u)
+	u, ok := n.polys.Find("340211 繁昌区")
+	if !ok || u.Kind != "successor" || !strings.Contains(u.Reason, "340212") {
+		t.Errorf("340211 繁昌区 problem = %+v, want given by name to 340212 繁昌区 (340211 郊区 went to four codes)", u)
 	}
 }
 
@@ -175,7 +175,7 @@ func TestRetiredCodeNeverReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, ok := rep.Find("330621 绍兴县")
-	if !ok || p.Kind != "rejected" || !strings.Contains(p.Reason, "never reused") {
+	if !ok || p.Kind != "rejected" || !strings.Contains(p.Reason, "废码不用") {
 		t.Errorf("import of 330621: %+v, want rejected as retired", rep.Problems)
 	}
 }

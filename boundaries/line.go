@@ -10,6 +10,7 @@ import (
 
 // Line statuses (DOMAIN §3.3).
 const (
+	LineDerived        = "derived" // derived from shared polygon edges, not surveyed
 	LineSurveyed       = "surveyed"
 	LinePublished      = "published"
 	LineJointlyManaged = "jointly_managed"

@@ -46,7 +46,7 @@ func mustLineFixture(t *testing.T) lineFixture {
 		t.Fatalf("ImportMCAHistory = %v", err)
 	}
 	focus := dbtest.SharedData(t, "datav-geoatlas-v3-2024/focus_counties_shaoxing_jiaxing_sanmen_jiayu_gcj02.geojson")
-	if _, err := f.svc.ImportPolygons(ctx, []string{focus}, boundaries.GCJ02, nil); err != nil {
+	if _, err := f.svc.ImportPolygons(ctx, []string{focus}, boundaries.PolygonOptions{CRS: boundaries.GCJ02}, nil); err != nil {
 		t.Fatalf("ImportPolygons = %v", err)
 	}
 	return f
@@ -351,7 +351,7 @@ func TestImportLinesRejectsWithReasons(t *testing.T) {
 		t.Errorf("%d imported lines stored, want the 2 good ones", got)
 	}
 	var out strings.Builder
-	if _, err := rep.WriteTo(&out); err != nil || !strings.Contains(out.String(), "rejected  mixed.geojson#4 330602—339999: no division has code 339999") {
+	if _, err := rep.WriteTo(&out); err != nil || !strings.Contains(out.String(), "[rejected 拒绝] mixed.geojson#4 330602—339999：no division has code 339999") {
 		t.Errorf("report text:\n%s\nwant the rejected feature with its reason", out.String())
 	}
 }

@@ -59,8 +59,9 @@ func TestNamedLinesFromSharedEdges(t *testing.T) {
 		if l.Name != tt.name || l.LengthM < tt.minKm*1000 || l.LengthM > tt.maxKm*1000 {
 			t.Errorf("line %s—%s = %q, %.1f km; want %q of %g–%g km", tt.l, tt.r, l.Name, l.LengthM/1000, tt.name, tt.minKm, tt.maxKm)
 		}
-		if len(l.Number) != 4 || l.Source != "derived" || len(l.Geom) == 0 {
-			t.Errorf("line %s: number %q source %q pieces %d", l.Name, l.Number, l.Source, len(l.Geom))
+		if len(l.Number) != 4 || l.Source != "derived" || l.Status != boundaries.LineDerived || len(l.Geom) == 0 {
+			t.Errorf("line %s: number %q source %q status %q pieces %d; want a derived line, not a surveyed one",
+				l.Name, l.Number, l.Source, l.Status, len(l.Geom))
 		}
 	}
 	// Deriving again updates in place rather than duplicating.

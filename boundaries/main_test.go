@@ -50,13 +50,16 @@ func mustNational(t testing.TB) national {
 		if n.mca, nationalErr = n.svc.ImportMCAHistory(ctx, []string{mca}, nil); nationalErr != nil {
 			return
 		}
-		if n.polys, nationalErr = n.svc.ImportPolygons(ctx, []string{counties}, boundaries.GCJ02, nil); nationalErr != nil {
+		// Provinces and the prefectures of the prefecture file first: the
+		// counties then derive only the prefectures that have no polygon
+		// (deriving every province from its counties takes minutes).
+		if n.provs, nationalErr = n.svc.ImportPolygons(ctx, []string{provs}, boundaries.PolygonOptions{CRS: boundaries.GCJ02}, nil); nationalErr != nil {
 			return
 		}
-		if n.prefect, nationalErr = n.svc.ImportPolygons(ctx, []string{prefs}, boundaries.GCJ02, nil); nationalErr != nil {
+		if n.prefect, nationalErr = n.svc.ImportPolygons(ctx, []string{prefs}, boundaries.PolygonOptions{CRS: boundaries.GCJ02}, nil); nationalErr != nil {
 			return
 		}
-		n.provs, nationalErr = n.svc.ImportPolygons(ctx, []string{provs}, boundaries.GCJ02, nil)
+		n.polys, nationalErr = n.svc.ImportPolygons(ctx, []string{counties}, boundaries.PolygonOptions{CRS: boundaries.GCJ02}, nil)
 		nationalData = n
 	})
 	if nationalErr != nil {

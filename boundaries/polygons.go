@@ -42,7 +42,7 @@ func polygonRow(ref string, f *geojson.Feature, crs CRS) (PolygonRow, string) {
 	name, _ := f.Properties["name"].(string)
 	row := PolygonRow{Ref: ref, Code: code, Name: name}
 	if code == "" {
-		return row, "the feature has no adcode or code property"
+		return row, "要素没有 adcode 或 code 属性"
 	}
 	switch g := f.Geometry.(type) {
 	case orb.Polygon:
@@ -50,16 +50,16 @@ func polygonRow(ref string, f *geojson.Feature, crs CRS) (PolygonRow, string) {
 	case orb.MultiPolygon:
 		row.Geom = g
 	default:
-		return row, fmt.Sprintf("a division needs a Polygon or MultiPolygon, not %s", geomType(f.Geometry))
+		return row, fmt.Sprintf("区划需要 Polygon 或 MultiPolygon，而不是 %s", geomType(f.Geometry))
 	}
 	for _, poly := range row.Geom {
 		for _, ring := range poly {
 			if len(ring) < 4 {
-				return row, "a ring has fewer than 4 points"
+				return row, "有一个环少于 4 个点"
 			}
 			for _, p := range ring {
 				if p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
-					return row, fmt.Sprintf("coordinate %v is not longitude/latitude", p)
+					return row, fmt.Sprintf("坐标 %v 不是经纬度", p)
 				}
 			}
 		}
@@ -89,7 +89,7 @@ func readPolygons(in *inputs, crs CRS, rep *ImportReport) iter.Seq2[PolygonRow, 
 			base := filepath.Base(path)
 			if err != nil {
 				yield(PolygonRow{}, diming.E("boundaries.ImportPolygons", diming.Invalid,
-					fmt.Sprintf("%s is not a GeoJSON FeatureCollection: %v", base, err)))
+					fmt.Sprintf("%s 不是 GeoJSON FeatureCollection：%v", base, err)))
 				return
 			}
 			for i, f := range fc.Features {

@@ -13,7 +13,7 @@ import (
 // with the reason in words a data officer can act on.
 type Problem struct {
 	Ref    string // the row: a code, or file:line
-	Kind   string // "rejected", "repaired", "unmatched", "warning"
+	Kind   string // "rejected", "repaired", "unmatched", "successor", "warning"
 	Reason string
 }
 
@@ -29,6 +29,7 @@ type ImportReport struct {
 	Updated  int // existing records changed (renames, new geometry, retirements)
 	Repaired int
 	Rejected int // rejected and unmatched rows
+	Derived  int // parent polygons derived from their children
 	Problems []Problem
 	Duration time.Duration
 }
@@ -44,6 +45,10 @@ func (r *ImportReport) Unmatched(ref, reason string) { r.add(ref, "unmatched", r
 
 // Repair records a row that was repaired before import.
 func (r *ImportReport) Repair(ref, reason string) { r.add(ref, "repaired", reason) }
+
+// Succeed records a row that carried a retired code and was stored under
+// the division that succeeded it.
+func (r *ImportReport) Succeed(ref, reason string) { r.add(ref, "successor", reason) }
 
 // Warn records a row that imported with a remark.
 func (r *ImportReport) Warn(ref, reason string) { r.add(ref, "warning", reason) }
@@ -81,22 +86,34 @@ func (r *ImportReport) Find(ref string) (Problem, bool) {
 	return Problem{}, false
 }
 
+// problemLabels are the Chinese labels of the problem kinds in a printed
+// report; the kinds themselves stay machine-readable.
+var problemLabels = map[string]string{"rejected": "拒绝", "repaired": "修复", "unmatched": "未匹配", "successor": "归入继任",
+	"warning": "提示"}
+
 // WriteTo prints the report for people.
 func (r *ImportReport) WriteTo(w io.Writer) (int64, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "import %s (%s)\n", r.Kind, strings.Join(r.Sources, ", "))
+	fmt.Fprintf(&b, "导入 %s（%s）\n", r.Kind, strings.Join(r.Sources, ", "))
 	if r.CRS != "" {
-		fmt.Fprintf(&b, "  source coordinates: %s (stored as CGCS2000, EPSG:4490)\n", r.CRS)
+		fmt.Fprintf(&b, "  源坐标系：%s（存储为 CGCS2000，EPSG:4490）\n", r.CRS)
 	}
-	fmt.Fprintf(&b, "  read %d, imported %d, updated %d, repaired %d, rejected %d in %s\n",
+	fmt.Fprintf(&b, "  读取 %d，导入 %d，更新 %d，修复 %d，拒绝 %d，用时 %s\n",
 		r.Read, r.Imported, r.Updated, r.Repaired, r.Rejected, r.Duration.Round(time.Millisecond))
+	if r.Derived > 0 {
+		fmt.Fprintf(&b, "  由下级合成上级多边形 %d 个\n", r.Derived)
+	}
 	ps := append([]Problem(nil), r.Problems...)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Kind < ps[j].Kind })
 	for _, p := range ps {
-		fmt.Fprintf(&b, "  %-9s %s: %s\n", p.Kind, p.Ref, p.Reason)
+		label := problemLabels[p.Kind]
+		if label == "" {
+			label = p.Kind
+		}
+		fmt.Fprintf(&b, "  [%s %s] %s：%s\n", p.Kind, label, p.Ref, p.Reason)
 	}
 	if n := r.Rejected + r.Repaired; n > len(r.Problems) {
-		fmt.Fprintf(&b, "  (%d more not listed)\n", n-len(r.Problems))
+		fmt.Fprintf(&b, "  （另有 %d 条未列出）\n", n-len(r.Problems))
 	}
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err

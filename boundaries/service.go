@@ -15,13 +15,14 @@ import (
 type Store interface {
 	ImportDivisions(ctx context.Context, rows iter.Seq2[Division, error], rep *ImportReport) error
 	ImportCodeHistory(ctx context.Context, recs iter.Seq2[CodeRecord, error], rep *ImportReport) error
-	ImportPolygons(ctx context.Context, rows iter.Seq2[PolygonRow, error], rep *ImportReport) error
+	ImportPolygons(ctx context.Context, rows iter.Seq2[PolygonRow, error], opt PolygonOptions, rep *ImportReport) error
 	FindDivision(ctx context.Context, code string) (DivisionDetail, error)
 	FindDivisions(ctx context.Context, f DivisionFilter) ([]Division, error)
 	FindDivisionHistory(ctx context.Context, code string) (History, error)
 	FindDivisionsAt(ctx context.Context, p orb.Point) ([]Division, error)
 	RenameDivision(ctx context.Context, code, name string, on time.Time, version int) (Division, error)
 	RetireDivision(ctx context.Context, code string, on time.Time, successors []string, version int) (Division, error)
+	FindGeometryIssues(ctx context.Context, prefix string, maxStreetM float64) ([]GeometryIssues, error)
 
 	DeriveLines(ctx context.Context, opt DeriveOptions) (DeriveReport, error)
 	ImportLines(ctx context.Context, rows iter.Seq2[LineRow, error], maxDistM float64, rep *ImportReport) error
@@ -101,21 +102,38 @@ func (s *Service) ImportMCAHistory(ctx context.Context, paths []string, progress
 	return rep, err
 }
 
-// ImportPolygons imports division polygons from GeoJSON read in crs,
-// converting to CGCS2000, repairing invalid polygons or rejecting them
-// with the reason, and reporting codes no division has.
-func (s *Service) ImportPolygons(ctx context.Context, paths []string, crs CRS, progress Progress) (*ImportReport, error) {
+// PolygonOptions says how to read and check a polygon import.
+type PolygonOptions struct {
+	CRS CRS // the files' coordinate system
+	// Moved lists the division codes the operator says really moved: their
+	// polygons import even when far from the parent or previous polygon.
+	Moved []string
+}
+
+// ImportPolygons imports division polygons from GeoJSON, converting to
+// CGCS2000. Polygons carrying a retired code go to its one successor;
+// names that disagree with the code's division, codes no division has,
+// polygons far from their parent or previous polygon (unless in
+// opt.Moved) are reported and not stored; invalid polygons are repaired.
+// Invalid when no CRS is given or a moved code is malformed.
+func (s *Service) ImportPolygons(ctx context.Context, paths []string, opt PolygonOptions, progress Progress) (*ImportReport, error) {
+	const op = "boundaries.ImportPolygons"
 	start := time.Now()
-	rep := &ImportReport{Kind: "polygons", Sources: paths, CRS: crs}
-	if crs == "" {
-		return rep, diming.E("boundaries.ImportPolygons", diming.Invalid,
-			"say which coordinate system the file is in (-crs gcj02, wgs84 or cgcs2000); DataV files are gcj02")
+	rep := &ImportReport{Kind: "polygons", Sources: paths, CRS: opt.CRS}
+	if opt.CRS == "" {
+		return rep, diming.E(op, diming.Invalid, map[string]string{
+			"crs": "请说明文件的坐标系（-crs gcj02、wgs84 或 cgcs2000）；DataV 的文件是 gcj02"})
+	}
+	for _, c := range opt.Moved {
+		if LevelOfCode(c) == 0 {
+			return rep, diming.E(op, diming.Invalid, map[string]string{"moved": "“" + c + "”不是区划代码（6、9 或 12 位数字）"})
+		}
 	}
 	in, err := newInputs(paths, progress)
 	if err != nil {
 		return rep, err
 	}
-	err = s.store.ImportPolygons(ctx, readPolygons(in, crs, rep), rep)
+	err = s.store.ImportPolygons(ctx, readPolygons(in, opt.CRS, rep), opt, rep)
 	rep.Duration = time.Since(start)
 	return rep, err
 }
@@ -124,7 +142,7 @@ func (s *Service) ImportPolygons(ctx context.Context, paths []string, crs CRS, p
 // when the code was never issued.
 func (s *Service) Division(ctx context.Context, code string) (DivisionDetail, error) {
 	if LevelOfCode(code) == 0 {
-		return DivisionDetail{}, diming.E("boundaries.Division", diming.Invalid, "a division code has 6, 9 or 12 digits")
+		return DivisionDetail{}, diming.E("boundaries.Division", diming.Invalid, "区划代码应为 6、9 或 12 位数字")
 	}
 	return s.store.FindDivision(ctx, code)
 }
@@ -133,7 +151,7 @@ func (s *Service) Division(ctx context.Context, code string) (DivisionDetail, er
 func (s *Service) SearchDivisions(ctx context.Context, f DivisionFilter) ([]Division, error) {
 	f.Query = strings.TrimSpace(f.Query)
 	if f.Query == "" && f.Within == "" {
-		return nil, diming.E("boundaries.SearchDivisions", diming.Invalid, map[string]string{"q": "give a name or a code to search for"})
+		return nil, diming.E("boundaries.SearchDivisions", diming.Invalid, map[string]string{"q": "请给出要查找的名称或代码"})
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
@@ -144,7 +162,7 @@ func (s *Service) SearchDivisions(ctx context.Context, f DivisionFilter) ([]Divi
 // History returns the names and successors of a code over time.
 func (s *Service) History(ctx context.Context, code string) (History, error) {
 	if LevelOfCode(code) == 0 {
-		return History{}, diming.E("boundaries.History", diming.Invalid, "a division code has 6, 9 or 12 digits")
+		return History{}, diming.E("boundaries.History", diming.Invalid, "区划代码应为 6、9 或 12 位数字")
 	}
 	return s.store.FindDivisionHistory(ctx, code)
 }
@@ -154,11 +172,11 @@ func (s *Service) History(ctx context.Context, code string) (History, error) {
 // NotFound when no division contains it.
 func (s *Service) DivisionsAt(ctx context.Context, p orb.Point) ([]Division, error) {
 	if p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
-		return nil, diming.E("boundaries.DivisionsAt", diming.Invalid, map[string]string{"lon": "longitude −180…180, latitude −90…90"})
+		return nil, diming.E("boundaries.DivisionsAt", diming.Invalid, map[string]string{"lon": "经度应在 −180 至 180 之间，纬度在 −90 至 90 之间"})
 	}
 	chain, err := s.store.FindDivisionsAt(ctx, p)
 	if err == nil && len(chain) == 0 {
-		err = diming.E("boundaries.DivisionsAt", diming.NotFound, "no division contains this point")
+		err = diming.E("boundaries.DivisionsAt", diming.NotFound, "没有区划包含这个位置")
 	}
 	return chain, err
 }
@@ -170,7 +188,7 @@ func (s *Service) Rename(ctx context.Context, code, name string, on time.Time, v
 		return Division{}, err
 	}
 	if strings.TrimSpace(name) == "" {
-		return Division{}, diming.E("boundaries.Rename", diming.Invalid, map[string]string{"name": "give the new name"})
+		return Division{}, diming.E("boundaries.Rename", diming.Invalid, map[string]string{"name": "请给出新名称"})
 	}
 	return s.store.RenameDivision(ctx, code, strings.TrimSpace(name), on, version)
 }
@@ -183,7 +201,7 @@ func (s *Service) Retire(ctx context.Context, code string, on time.Time, success
 	}
 	for _, c := range successors {
 		if c == code || LevelOfCode(c) == 0 {
-			return Division{}, diming.E("boundaries.Retire", diming.Invalid, map[string]string{"successors": "successors are other division codes"})
+			return Division{}, diming.E("boundaries.Retire", diming.Invalid, map[string]string{"successors": "继任区划应为其他区划的代码"})
 		}
 	}
 	return s.store.RetireDivision(ctx, code, on, successors, version)

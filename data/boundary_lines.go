@@ -77,8 +77,8 @@ func (db *DB) DeriveLines(ctx context.Context, opt boundaries.DeriveOptions) (bo
 				d.l, d.r).Scan(&id, &source)
 			switch {
 			case err == pgx.ErrNoRows:
-				err = tx.QueryRow(ctx, `INSERT INTO boundary_lines (left_code, right_code, level, name, geom, length_m, tolerance_m, generated)
-					VALUES ($1, $2, $3, $4, ST_SetSRID(ST_GeomFromWKB($5), 4490), $6, $7, $8) RETURNING id`,
+				err = tx.QueryRow(ctx, `INSERT INTO boundary_lines (left_code, right_code, level, name, geom, length_m, tolerance_m, generated, status)
+					VALUES ($1, $2, $3, $4, ST_SetSRID(ST_GeomFromWKB($5), 4490), $6, $7, $8, 'derived') RETURNING id`,
 					d.l, d.r, d.level, boundaries.LineName(d.ln, d.rn), d.geom, d.length, opt.ToleranceM, d.gen).Scan(&id)
 				rep.Created++
 			case err != nil:

@@ -239,7 +239,7 @@ func createImportedLine(ctx context.Context, tx pgx.Tx, s stagedLine, rep *bound
 // id and number stay: the markers carry the number.
 func replaceLineGeometry(ctx context.Context, tx pgx.Tx, s stagedLine, cur boundaries.Line, rep *boundaries.ImportReport) error {
 	_, err := tx.Exec(ctx, `UPDATE boundary_lines l SET geom = s.geom, length_m = ST_Length(s.geom::geography), source = 'imported',
-			tolerance_m = NULL, name = $3,
+			status = CASE WHEN l.status = 'derived' THEN 'surveyed' ELSE l.status END, tolerance_m = NULL, name = $3,
 			approved_by = CASE WHEN s.approved_by <> '' THEN s.approved_by ELSE l.approved_by END,
 			agreement = CASE WHEN s.agreement <> '' THEN s.agreement ELSE l.agreement END,
 			established_on = coalesce(s.established_on, l.established_on), version = l.version + 1

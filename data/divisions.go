@@ -13,13 +13,13 @@ import (
 
 // divisionCols are the columns scanDivision reads, for table alias d.
 const divisionCols = `d.code, d.name, d.level, d.kind, coalesce(d.parent_code, ''), coalesce(d.urban_rural, ''),
-	d.valid_from, d.valid_to, d.geom IS NOT NULL, d.generated, d.version`
+	d.valid_from, d.valid_to, d.geom IS NOT NULL, d.geom_derived, d.generated, d.version`
 
 func scanDivision(row pgx.Row) (boundaries.Division, error) {
 	var d boundaries.Division
 	var level int16
 	err := row.Scan(&d.Code, &d.Name, &level, &d.Kind, &d.ParentCode, &d.UrbanRural, &d.ValidFrom, &d.ValidTo,
-		&d.HasGeom, &d.Generated, &d.Version)
+		&d.HasGeom, &d.GeomDerived, &d.Generated, &d.Version)
 	d.Level = boundaries.Level(level)
 	return d, err
 }
@@ -174,10 +174,9 @@ func (db *DB) RenameDivision(ctx context.Context, code, name string, on time.Tim
 			return staleVersion(op, cur.Version, cur)
 		}
 		if cur.ValidTo != nil {
-			return diming.E(op, diming.Invalid, "the code is retired; a retired division is not renamed")
+			return diming.E(op, diming.Invalid, "该区划代码已废止，废止的区划不能更名")
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO division_names (code, name, valid_from, valid_to, source)
-			VALUES ($1, $2, $3, $4, 'rename')`, code, cur.Name, cur.ValidFrom, on); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT record_division_rename($1, $2, $3, $4, 'rename')`, code, cur.Name, name, on); err != nil {
 			return translate(op, err)
 		}
 		out, err = scanDivision(tx.QueryRow(ctx, `UPDATE divisions d SET name = $2, version = version + 1 WHERE code = $1
@@ -188,7 +187,10 @@ func (db *DB) RenameDivision(ctx context.Context, code, name string, on time.Tim
 		if err := audit(ctx, tx, Change{Action: "division.rename", Entity: "division", EntityID: code, Before: cur, After: out}); err != nil {
 			return err
 		}
-		return retextAudited(ctx, tx, []string{code}, code)
+		if err := retextAudited(ctx, tx, []string{code}, code); err != nil {
+			return err
+		}
+		return translate(op, renameDivisionPlaces(ctx, tx, []string{code}, on))
 	})
 	return out, err
 }
@@ -207,7 +209,7 @@ func (db *DB) RetireDivision(ctx context.Context, code string, on time.Time, suc
 			return staleVersion(op, cur.Version, cur)
 		}
 		if cur.ValidTo != nil {
-			return diming.Errorf(diming.Conflict, "division %s is already retired", code)
+			return diming.Errorf(diming.Conflict, "区划 %s 已经废止", code)
 		}
 		out, err = scanDivision(tx.QueryRow(ctx, `UPDATE divisions d SET valid_to = $2, version = version + 1 WHERE code = $1
 			RETURNING `+divisionCols, code, on))
@@ -220,7 +222,10 @@ func (db *DB) RetireDivision(ctx context.Context, code string, on time.Time, suc
 				return translate(op, err)
 			}
 		}
-		return audit(ctx, tx, Change{Action: "division.retire", Entity: "division", EntityID: code, Before: cur, After: out})
+		if err := audit(ctx, tx, Change{Action: "division.retire", Entity: "division", EntityID: code, Before: cur, After: out}); err != nil {
+			return err
+		}
+		return translate(op, retireDivisionPlace(ctx, tx, code, on, successors))
 	})
 	return out, err
 }

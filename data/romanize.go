@@ -154,4 +154,3 @@ func respellStreets(ctx context.Context, tx pgx.Tx, z *romanize.Romanizer, like 
 	}
 	return nil
 }
-

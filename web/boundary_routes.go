@@ -16,6 +16,7 @@ func addBoundaryRoutes(e *echo.Echo, api *echo.Group, cfg Config, d Deps) {
 	api.GET("/divisions/:code/history", handleDivisionHistory(svc))
 	api.POST("/divisions/:code/rename", handleDivisionRename(svc))
 	api.POST("/divisions/:code/retire", handleDivisionRetire(svc))
+	api.GET("/reports/address-geometry", handleGeometryReport(svc))
 
 	api.GET("/boundary-lines", handleLineList(svc))
 	api.POST("/boundary-lines/derive", handleLineDerive(svc))

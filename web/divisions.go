@@ -13,18 +13,19 @@ import (
 )
 
 type divisionDTO struct {
-	Code       string  `json:"code"`
-	Name       string  `json:"name"`
-	Level      int     `json:"level"`
-	LevelName  string  `json:"level_name"`
-	Kind       string  `json:"kind,omitempty"`
-	ParentCode string  `json:"parent_code,omitempty"`
-	UrbanRural string  `json:"urban_rural,omitempty"`
-	ValidFrom  *string `json:"valid_from,omitempty"`
-	ValidTo    *string `json:"valid_to,omitempty"`
-	HasGeom    bool    `json:"has_geometry"`
-	Generated  bool    `json:"generated"`
-	Version    int     `json:"version"`
+	Code        string  `json:"code"`
+	Name        string  `json:"name"`
+	Level       int     `json:"level"`
+	LevelName   string  `json:"level_name"`
+	Kind        string  `json:"kind,omitempty"`
+	ParentCode  string  `json:"parent_code,omitempty"`
+	UrbanRural  string  `json:"urban_rural,omitempty"`
+	ValidFrom   *string `json:"valid_from,omitempty"`
+	ValidTo     *string `json:"valid_to,omitempty"`
+	HasGeom     bool    `json:"has_geometry"`
+	GeomDerived bool    `json:"geometry_derived"`
+	Generated   bool    `json:"generated"`
+	Version     int     `json:"version"`
 }
 
 func day(t *time.Time) *string {
@@ -38,7 +39,7 @@ func day(t *time.Time) *string {
 func toDivisionDTO(d boundaries.Division) divisionDTO {
 	return divisionDTO{Code: d.Code, Name: d.Name, Level: int(d.Level), LevelName: d.Level.String(), Kind: d.Kind,
 		ParentCode: d.ParentCode, UrbanRural: d.UrbanRural, ValidFrom: day(d.ValidFrom), ValidTo: day(d.ValidTo),
-		HasGeom: d.HasGeom, Generated: d.Generated, Version: d.Version}
+		HasGeom: d.HasGeom, GeomDerived: d.GeomDerived, Generated: d.Generated, Version: d.Version}
 }
 
 func toDivisionDTOs(ds []boundaries.Division) []divisionDTO {
@@ -66,7 +67,7 @@ func parseDay(field, s string) (*time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return nil, diming.E("web.parseDay", diming.Invalid, map[string]string{field: "a date as YYYY-MM-DD"})
+		return nil, diming.E("web.parseDay", diming.Invalid, map[string]string{field: "日期格式为 YYYY-MM-DD"})
 	}
 	return &t, nil
 }
@@ -82,7 +83,7 @@ func handleDivisionSearch(svc *boundaries.Service) echo.HandlerFunc {
 		if s := c.QueryParam("level"); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 || n > 5 {
-				return diming.E("web.divisionSearch", diming.Invalid, map[string]string{"level": "1 (province) to 5 (village)"})
+				return diming.E("web.divisionSearch", diming.Invalid, map[string]string{"level": "1（省级）至 5（村级）"})
 			}
 			f.Level = boundaries.Level(n)
 		}
@@ -102,14 +103,14 @@ func handleDivisionsAt(svc *boundaries.Service) echo.HandlerFunc {
 		lon, err1 := strconv.ParseFloat(c.QueryParam("lon"), 64)
 		lat, err2 := strconv.ParseFloat(c.QueryParam("lat"), 64)
 		if err1 != nil || err2 != nil {
-			return diming.E("web.divisionsAt", diming.Invalid, map[string]string{"lon": "give lon and lat as decimal degrees"})
+			return diming.E("web.divisionsAt", diming.Invalid, map[string]string{"lon": "请以十进制度数给出经度 lon 和纬度 lat"})
 		}
 		p := orb.Point{lon, lat}
 		crs := boundaries.CGCS2000
 		if s := c.QueryParam("crs"); s != "" {
 			var ok bool
 			if crs, ok = boundaries.ParseCRS(s); !ok {
-				return diming.E("web.divisionsAt", diming.Invalid, map[string]string{"crs": "cgcs2000, wgs84 or gcj02"})
+				return diming.E("web.divisionsAt", diming.Invalid, map[string]string{"crs": "坐标系应为 cgcs2000、wgs84 或 gcj02"})
 			}
 		}
 		if crs == boundaries.GCJ02 {
@@ -176,13 +177,13 @@ type renameRequest struct {
 func (r renameRequest) Valid(context.Context) map[string]string {
 	fe := map[string]string{}
 	if r.Name == "" {
-		fe["name"] = "give the new name"
+		fe["name"] = "请给出新名称"
 	}
 	if _, err := time.Parse(time.DateOnly, r.On); err != nil {
-		fe["on"] = "the day the new name takes effect, YYYY-MM-DD"
+		fe["on"] = "新名称生效的日期，格式为 YYYY-MM-DD"
 	}
 	if r.Version < 1 {
-		fe["version"] = "give the version you read"
+		fe["version"] = "请给出读取时的版本号"
 	}
 	return fe
 }
@@ -211,10 +212,10 @@ type retireRequest struct {
 func (r retireRequest) Valid(context.Context) map[string]string {
 	fe := map[string]string{}
 	if _, err := time.Parse(time.DateOnly, r.On); err != nil {
-		fe["on"] = "the day the code ends, YYYY-MM-DD"
+		fe["on"] = "代码废止的日期，格式为 YYYY-MM-DD"
 	}
 	if r.Version < 1 {
-		fe["version"] = "give the version you read"
+		fe["version"] = "请给出读取时的版本号"
 	}
 	return fe
 }

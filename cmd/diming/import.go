@@ -42,6 +42,7 @@ func importBoundaries(ctx context.Context, cfg Config, logger *slog.Logger, kind
 	level := fs.Int("level", 3, "lines: division level whose neighbours get lines (1–5)")
 	within := fs.String("within", "", "lines: only pairs with a side inside this division code")
 	tol := fs.Float64("tolerance", boundaries.DefaultToleranceM, "lines: shared-edge tolerance in metres")
+	moved := fs.String("moved", "", "polygons: comma-separated division codes that really moved (their polygons import even when far from the parent or the previous polygon)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func importBoundaries(ctx context.Context, cfg Config, logger *slog.Logger, kind
 	case "mca-history":
 		rep, err = svc.ImportMCAHistory(ctx, fs.Args(), bar.update)
 	case "polygons":
-		rep, err = svc.ImportPolygons(ctx, fs.Args(), crs, bar.update)
+		rep, err = svc.ImportPolygons(ctx, fs.Args(), boundaries.PolygonOptions{CRS: crs, Moved: splitCodes(*moved)}, bar.update)
 	case "lines":
 		if fs.NArg() == 0 {
 			return deriveLines(ctx, svc, boundaries.DeriveOptions{Level: boundaries.Level(*level), Within: *within, ToleranceM: *tol}, stdout)
@@ -172,4 +173,15 @@ func (p *progressBar) done() {
 	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
+}
+
+// splitCodes reads a comma-separated list of codes; empty for "".
+func splitCodes(s string) []string {
+	var out []string
+	for _, c := range strings.Split(s, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }

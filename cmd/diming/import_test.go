@@ -56,7 +56,7 @@ func TestImportLinesCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := mustRun("import", "lines", "-crs", "cgcs2000", file)
-	if !strings.Contains(out, "read 1, imported 0, updated 1, repaired 0, rejected 0") {
+	if !strings.Contains(out, "读取 1，导入 0，更新 1，修复 0，拒绝 0") {
 		t.Errorf("import lines FILE printed:\n%s\nwant one line updated", out)
 	}
 	l := findLine(t, url, "330602", "330604")
