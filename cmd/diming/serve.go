@@ -55,7 +55,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 	}()
 	go d.Doorplate.RunCache(ctx, func(err error) { logger.Warn("doorplate cache listener stopped; scans read the database", "err", err) })
 	handler := web.NewServer(logger, web.Config{PublicURL: cfg.PublicURL, APITimeout: apiTimeout, WebDir: cfg.WebDir,
-		MapReviewNumber: cfg.MapReviewNumber}, d)
+		MapReviewNumber: cfg.MapReviewNumber, BaseLayer: cfg.baseLayer()}, d)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
