@@ -47,14 +47,15 @@ func searchDB(t *testing.T) *data.DB {
 
 // searchServer serves the whole product on db: gazetteer, divisions and
 // lines, doorplates, tiles and the web map.
-func searchServer(t *testing.T, db *data.DB, cfg web.Config) *httptest.Server {
+func searchServer(t *testing.T, db *data.DB, cfg web.Config) (*httptest.Server, *recorder) {
 	t.Helper()
 	tl, err := tiles.NewService(db, tiles.Options{}, tiles.Registry()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var h http.Handler
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	rec := &recorder{}
+	srv := httptest.NewServer(rec.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) })))
 	keys, _ := doorplate.ParseKeys("k1:" + strings.Repeat("QUJD", 11))
 	plates, err := doorplate.NewService(db, doorplate.Config{PublicURL: srv.URL, Keys: keys})
 	if err != nil {
@@ -63,14 +64,14 @@ func searchServer(t *testing.T, db *data.DB, cfg web.Config) *httptest.Server {
 	h = web.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), cfg, web.Deps{Accounts: db, Health: db,
 		Gazetteer: gazetteer.NewService(db, nil), Boundaries: boundaries.New(db), Tiles: tl, Doorplate: plates})
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, rec
 }
 
 // TestPlaceSearchAPI asks the searches the map uses what a user types:
 // initials, full pinyin, traditional characters and an old name, and
 // checks that each result says where it is.
 func TestPlaceSearchAPI(t *testing.T) {
-	srv := searchServer(t, searchDB(t), web.Config{})
+	srv, _ := searchServer(t, searchDB(t), web.Config{})
 	c := newClient(t, srv.URL)
 	tests := []struct {
 		path, name, chain string
