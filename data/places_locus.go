@@ -122,4 +122,3 @@ func (db *DB) placeChains(ctx context.Context, ids []int64, out map[int64]gazett
 	}
 	return translate(op, rows.Err())
 }
-

@@ -35,6 +35,11 @@ type Store interface {
 	// code lies in, or nil.
 	FindBuiltup(ctx context.Context, code string) ([]string, error)
 	FindHeritageByPlace(ctx context.Context, placeID int64) ([]HeritageEntry, error)
+	// FindHeritage returns a page of heritage entries and how many match.
+	FindHeritage(ctx context.Context, f HeritageFilter) ([]HeritageEntry, int, error)
+	FindHeritageEntry(ctx context.Context, id int64) (HeritageEntry, error)
+	// FindHeritageBatches lists every batch of every list with its size.
+	FindHeritageBatches(ctx context.Context) ([]HeritageBatch, error)
 
 	CreateApplication(ctx context.Context, a Application) (Application, error)
 	FindApplication(ctx context.Context, id int64) (Application, error)

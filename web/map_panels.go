@@ -7,8 +7,13 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// addMapRoutes adds what the web map's panels read beyond the domain APIs.
+// addMapRoutes adds what the web map and its panels read beyond the
+// domain APIs: the heritage list and an address with its plates.
 func addMapRoutes(api *echo.Group, d Deps) {
+	if d.Gazetteer != nil {
+		api.GET("/heritage", handleHeritageList(d.Gazetteer))
+		api.GET("/heritage/:id", handleHeritageGet(d.Gazetteer))
+	}
 	if d.Doorplate != nil {
 		api.GET("/addresses/:id/plates", handleAddressPlates(d.Doorplate))
 	}
