@@ -2,7 +2,7 @@
 // an optional raster base map), place search as you type, and a side panel
 // for the feature under the pointer. The map's view is in the URL's hash
 // and the selected feature in ?sel=kind:id, so a link reopens the panel.
-import {restoreSession, session, signOut} from './api.js';
+import {api, restoreSession, session, signOut} from './api.js';
 import {createSearch} from './search.js';
 import {Panels} from './panels.js';
 
@@ -154,7 +154,17 @@ async function select(kind, id, props = {}, {fly = false} = {}) {
   writeSelection(kind, id);
   highlight(kind, id);
   const out = await panels.open(kind, id, props);
-  if (fly && out?.data) flyTo(out.data);
+  if (!fly || !out?.data) return;
+  if (out.data.point || out.data.bbox) {
+    flyTo(out.data);
+  } else if (kind === 'division') {
+    // A division is where its own name is: the place named after it.
+    const r = await api('GET', `/api/v1/places?category=2&limit=20&division=${encodeURIComponent(id)}`);
+    const own = r.ok && r.data.places.find((p) => p.division_code === String(id));
+    if (own) flyTo(own);
+  } else if (out.data.position) {
+    flyTo({point: out.data.position});
+  }
 }
 
 function closePanel() {
@@ -167,6 +177,7 @@ function closePanel() {
 
 async function main() {
   const config = JSON.parse($('map-config').textContent || '{}');
+  const hadView = !!location.hash; // MapLibre writes one as soon as it starts
   panels = new Panels({root: $('panel'), kindEl: $('panel-kind'), titleEl: $('panel-title'), body: $('panel-body'),
     onOpen: (kind, id, out) => { writeSelection(kind, id); highlight(kind, id, out.data); }});
   $('panel-close').addEventListener('click', closePanel);
@@ -187,7 +198,7 @@ async function main() {
   if (session.csrf) restoreSession();
   map = await startMap(config);
   const sel = selectionFromURL();
-  if (sel) select(sel.kind, sel.id, {}, {fly: !location.hash});
+  if (sel) select(sel.kind, sel.id, {}, {fly: !hadView});
 }
 
 main();
