@@ -15,13 +15,19 @@ import (
 // place and opens its panel with its division chain; the URL reopens the
 // panel; a click on a boundary line opens the line, not the division.
 func TestMapSearchInBrowser(t *testing.T) {
-	srv, _ := searchServer(t, searchDB(t), web.Config{})
+	// An operator's base layer (here one that answers 404) goes under our own.
+	srv, _ := searchServer(t, searchDB(t), web.Config{BaseLayer: web.BaseLayer{Tiles: "/test-base/{z}/{x}/{y}.png", Attribution: "测试底图"}})
 	ctx, console := browser(t)
 	defer failShot(t, ctx, "map-search", console)
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/#8/29.5/119.5")); err != nil {
 		t.Fatal(err)
 	}
 	waitMap(t, ctx, console)
+	base, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`dimingMap.getStyle().layers.findIndex(l => l.id === 'base') + ' ' +
+		document.querySelector('.maplibregl-ctrl-attrib').innerText`))
+	if !strings.HasPrefix(base, "1 ") || !strings.Contains(base, "测试底图") {
+		t.Errorf("base layer index and attribution = %q, want it right above the background and credited", base)
+	}
 
 	// Typed key by key, as a person does; no Enter yet.
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("search-q"), "sx")); err != nil {

@@ -2,6 +2,10 @@ package web_test
 
 import (
 	"context"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -55,7 +59,13 @@ func searchServer(t *testing.T, db *data.DB, cfg web.Config) (*httptest.Server, 
 	}
 	var h http.Handler
 	rec := &recorder{}
-	srv := httptest.NewServer(rec.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) })))
+	srv := httptest.NewServer(rec.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/test-base/") {
+			serveBaseTile(w)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})))
 	keys, _ := doorplate.ParseKeys("k1:" + strings.Repeat("QUJD", 11))
 	plates, err := doorplate.NewService(db, doorplate.Config{PublicURL: srv.URL, Keys: keys})
 	if err != nil {
@@ -116,4 +126,31 @@ func TestPlaceSearchAPI(t *testing.T) {
 	if fields, _ := out["error"].(map[string]any)["fields"].(map[string]any); st != 422 || !hasHan(toJSON(fields["limit"])) {
 		t.Errorf("limit=abc = %d %v, want 422 with a Chinese message on limit", st, out)
 	}
+}
+
+// TestBaseLayerOnMapPage: the operator's raster base map reaches the map
+// page (source and attribution); without one, the page has none.
+func TestBaseLayerOnMapPage(t *testing.T) {
+	db := searchDB(t)
+	base := web.BaseLayer{Tiles: "https://t0.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=abc", Attribution: "天地图 GS(2024)0568号"}
+	srv, _ := searchServer(t, db, web.Config{BaseLayer: base})
+	_, body := httpGet(t, srv.URL+"/")
+	page := string(body)
+	if !strings.Contains(page, `"tiles":"https://t0.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}\u0026TILEROW={y}\u0026TILECOL={x}\u0026tk=abc"`) ||
+		!strings.Contains(page, "底图：天地图 GS(2024)0568号") {
+		t.Errorf("map page with a base layer lacks its source or attribution:\n%s", page)
+	}
+	plain, _ := searchServer(t, db, web.Config{})
+	if _, body := httpGet(t, plain.URL+"/"); strings.Contains(string(body), `"base"`) || !strings.Contains(string(body), "底图数据来自本系统") {
+		t.Errorf("map page without a base layer mentions one:\n%s", body)
+	}
+}
+
+// serveBaseTile answers a raster base-map tile: plain pale blue, as an
+// operator's tile server would answer a PNG.
+func serveBaseTile(w http.ResponseWriter) {
+	img := image.NewRGBA(image.Rect(0, 0, 256, 256))
+	draw.Draw(img, img.Bounds(), &image.Uniform{color.RGBA{0xcf, 0xe3, 0xf5, 0xff}}, image.Point{}, draw.Src)
+	w.Header().Set("Content-Type", "image/png")
+	_ = png.Encode(w, img)
 }

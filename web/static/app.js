@@ -52,16 +52,16 @@ function showMapMessage(text) {
 async function loadStyle(config) {
   const res = await fetch('/static/style.json', {cache: 'no-cache'});
   const style = await res.json();
-  // Workers resolve URLs against their own origin, so make tile URLs absolute.
-  for (const src of Object.values(style.sources)) {
-    if (src.tiles) src.tiles = src.tiles.map((u) => new URL(u, location.href).href.replaceAll('%7B', '{').replaceAll('%7D', '}'));
-  }
   if (config.base) {
     // The operator's raster base map goes under our layers, which then
     // let it show through.
     style.sources.base = {type: 'raster', tiles: [config.base.tiles], tileSize: 256, attribution: config.base.attribution, maxzoom: 18};
     style.layers.splice(1, 0, {id: 'base', type: 'raster', source: 'base'});
     for (const l of style.layers) if (l.id === 'division-fill') l.paint['fill-opacity'] = 0.12;
+  }
+  // Workers resolve URLs against their own origin, so make tile URLs absolute.
+  for (const src of Object.values(style.sources)) {
+    if (src.tiles) src.tiles = src.tiles.map((u) => new URL(u, location.href).href.replaceAll('%7B', '{').replaceAll('%7D', '}'));
   }
   return style;
 }
