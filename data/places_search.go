@@ -65,6 +65,12 @@ func wholeMatch(q string) string {
 		replace(array_to_string((string_to_array(p.sound, ' '))[1:char_length(p.specific)], ''), ' ', '') = ` + q + `)`
 }
 
+// prefixRank orders names that start with the query by rank (divisions
+// top-down first) and leaves the others, typos, to their similarity.
+func prefixRank(isPrefix string) string {
+	return "CASE WHEN " + isPrefix + " THEN p.rank END"
+}
+
 // Autocomplete returns up to limit names starting with q: by characters,
 // or by full pinyin and initials for latin input, ordered divisions first
 // (top level down), then shorter names. When prefixes find too few, names
@@ -134,16 +140,16 @@ func (db *DB) SearchPlaces(ctx context.Context, f gazetteer.Filter) ([]gazetteer
 		q, pre := arg(f.Query), arg(likePrefix(f.Query))
 		if gazetteer.IsLatin(f.Query) {
 			where = append(where, fmt.Sprintf("(p.pinyin LIKE %s OR p.initials LIKE %s OR p.pinyin %% %s)", pre, pre, q))
-			order = append(order, fmt.Sprintf("%s DESC, (p.pinyin = %s OR p.initials = %s) DESC, p.pinyin LIKE %s DESC, p.rank, similarity(p.pinyin, %s) DESC",
-				wholeMatch(q), q, q, pre, q))
+			order = append(order, fmt.Sprintf("%s DESC, (p.pinyin = %s OR p.initials = %s) DESC, p.pinyin LIKE %s DESC, %s, similarity(p.pinyin, %s) DESC",
+				wholeMatch(q), q, q, pre, prefixRank("p.pinyin LIKE "+pre+" OR p.initials LIKE "+pre), q))
 		} else {
 			cond := fmt.Sprintf("p.name LIKE %s OR p.name %% %s", pre, q)
 			if f.Key != "" {
 				cond += fmt.Sprintf(" OR p.pinyin = %s", arg(f.Key))
 			}
 			where = append(where, "("+cond+")")
-			order = append(order, fmt.Sprintf("p.name = %s DESC, %s DESC, p.name LIKE %s DESC, p.rank, similarity(p.name, %s) DESC",
-				q, wholeMatch(q), pre, q))
+			order = append(order, fmt.Sprintf("p.name = %s DESC, %s DESC, p.name LIKE %s DESC, %s, similarity(p.name, %s) DESC",
+				q, wholeMatch(q), pre, prefixRank("p.name LIKE "+pre), q))
 		}
 	}
 	if f.Category != 0 {
