@@ -232,7 +232,8 @@ export class Panels {
     out.body.push(attrs([['门牌号', a.door_number ? `${a.door_number}${a.door_suffix || ''}号` : ''], ['地址编码', a.code],
       ['罗马字母拼写', a.pinyin], ['状态', ADDRESS_LIFECYCLE[a.lifecycle] || a.lifecycle, 'lifecycle'], ['启用', a.valid_from]]));
     for (const p of r.data.plates) {
-      out.body.push(section('门牌 ' + p.code, el('p', {}, el('span', {class: p.status === 'active' ? 'badge ok' : 'badge'}, PLATE_STATUS[p.status] || p.status)),
+      out.body.push(section('门牌', el('p', {}, el('span', {class: p.status === 'active' ? 'badge ok' : 'badge'}, PLATE_STATUS[p.status] || p.status),
+        ' ', el('small', {class: 'code muted'}, '码 ' + p.code)),
         p.status === 'active' ? el('img', {class: 'qr', src: `/api/v1/plates/${encodeURIComponent(p.public_id)}/qr.svg`, alt: '门牌二维码：' + p.url, width: 120, height: 120}) : null,
         el('p', {}, el('a', {href: p.url}, '打开扫码页面'))));
     }
