@@ -207,7 +207,7 @@ export class Panels {
     const m = r.data;
     return {kind: '界桩', title: m.number, data: m, body: [attrs([
       ['编号', m.number, 'number'], ['类型', MARKER_TYPE[m.type] || m.type, 'type'],
-      ['所在界线', this.link('line', m.line_id, '查看界线'), 'line'],
+      ['所在界线', this.link('line', m.line_id, '界线 ' + m.number.slice(0, 4)), 'line'],
       ['状态', MARKER_STATUS[m.status] || m.status, 'status'], ['形制', m.form], ['材质', m.material], ['说明', m.description],
       ['位置', `${m.position[0].toFixed(5)}, ${m.position[1].toFixed(5)}`],
     ])]};
