@@ -3,6 +3,7 @@ package gazetteer
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 	"unicode"
 )
 
@@ -109,9 +110,11 @@ func QueryKey(q string) string {
 // to: an old name equal to the query comes first (绍兴县 is what the user
 // typed, and 柯桥区 is where it is now), old names starting with it after
 // the other hits. Latin queries have no old names (they are kept in
-// characters only). A target already in the list is not repeated.
+// characters only), and neither has one character: a division's name has
+// at least two (and one character would read every old name). A target
+// already in the list is not repeated.
 func (s *Service) withOldNames(ctx context.Context, q string, hits []Hit, limit int) ([]Hit, error) {
-	if q == "" || IsLatin(q) {
+	if utf8.RuneCountInString(q) < 2 || IsLatin(q) {
 		return hits, nil
 	}
 	old, err := s.store.FindOldNames(ctx, q, true, limit)
