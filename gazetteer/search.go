@@ -3,8 +3,8 @@ package gazetteer
 import (
 	"context"
 	"strings"
-	"unicode/utf8"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Filter narrows a search. Query may be characters, full pinyin
