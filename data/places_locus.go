@@ -57,24 +57,34 @@ func (db *DB) FindOldNames(ctx context.Context, q string, prefix bool, limit int
 // polygon of the division it names; the point is the geometry itself for
 // a point and a point on its surface otherwise. The chain is the divisions
 // the place lies in, province first (for a division's own name, its
-// parents).
+// parents). One query, one round trip.
 func (db *DB) LocatePlaces(ctx context.Context, ids []int64) (map[int64]gazetteer.Locus, error) {
 	const op = "data.LocatePlaces"
 	out := make(map[int64]gazetteer.Locus, len(ids))
-	rows, err := db.Pool.Query(ctx, `SELECT p.id, ST_X(x.pt), ST_Y(x.pt), ST_XMin(x.b), ST_YMin(x.b), ST_XMax(x.b), ST_YMax(x.b)
+	rows, err := db.Pool.Query(ctx, `SELECT p.id, ST_X(x.pt), ST_Y(x.pt), ST_XMin(x.b), ST_YMin(x.b), ST_XMax(x.b), ST_YMax(x.b),
+			ch.codes, ch.names, ch.levels
 		FROM places p LEFT JOIN divisions d ON d.code = p.source_division
 		CROSS JOIN LATERAL (SELECT coalesce(p.geom, d.geom) AS g) g
 		CROSS JOIN LATERAL (SELECT CASE WHEN GeometryType(g.g) = 'POINT' THEN g.g ELSE ST_PointOnSurface(g.g) END AS pt,
 			g.g::box2d AS b) x
+		CROSS JOIN LATERAL (WITH RECURSIVE up AS (
+				SELECT c.code, c.name, c.level, c.parent_code, 0 AS depth FROM divisions c
+				WHERE c.code = CASE WHEN p.source_division IS NOT NULL THEN d.parent_code ELSE p.division_code END
+				UNION ALL SELECT c.code, c.name, c.level, c.parent_code, up.depth + 1 FROM up JOIN divisions c ON c.code = up.parent_code
+				WHERE up.depth < 6)
+			SELECT array_agg(code ORDER BY depth DESC) AS codes, array_agg(name ORDER BY depth DESC) AS names,
+				array_agg(level ORDER BY depth DESC) AS levels FROM up) ch
 		WHERE p.id = ANY($1)`, ids)
 	if err != nil {
 		return nil, translate(op, err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var x, y, x0, y0, x1, y1 *float64
-		if err := rows.Scan(&id, &x, &y, &x0, &y0, &x1, &y1); err != nil {
-			rows.Close()
+		var codes, names []string
+		var levels []int16
+		if err := rows.Scan(&id, &x, &y, &x0, &y0, &x1, &y1, &codes, &names, &levels); err != nil {
 			return nil, translate(op, err)
 		}
 		var l gazetteer.Locus
@@ -84,41 +94,10 @@ func (db *DB) LocatePlaces(ctx context.Context, ids []int64) (map[int64]gazettee
 		if x0 != nil && y0 != nil && x1 != nil && y1 != nil {
 			l.Bound = &orb.Bound{Min: orb.Point{*x0, *y0}, Max: orb.Point{*x1, *y1}}
 		}
-		out[id] = l
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, translate(op, err)
-	}
-	return out, db.placeChains(ctx, ids, out)
-}
-
-// placeChains fills the division chain of each locus.
-func (db *DB) placeChains(ctx context.Context, ids []int64, out map[int64]gazetteer.Locus) error {
-	const op = "data.placeChains"
-	rows, err := db.Pool.Query(ctx, `WITH RECURSIVE up AS (
-			SELECT p.id, d.code, d.name, d.level, d.parent_code, 0 AS depth FROM places p
-			JOIN divisions d ON d.code = CASE WHEN p.source_division IS NOT NULL
-				THEN (SELECT parent_code FROM divisions WHERE code = p.source_division) ELSE p.division_code END
-			WHERE p.id = ANY($1)
-			UNION ALL SELECT up.id, d.code, d.name, d.level, d.parent_code, up.depth + 1 FROM up JOIN divisions d ON d.code = up.parent_code
-			WHERE up.depth < 6)
-		SELECT id, code, name, level FROM up ORDER BY id, depth DESC`, ids)
-	if err != nil {
-		return translate(op, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var c gazetteer.ChainLink
-		var level int16
-		if err := rows.Scan(&id, &c.Code, &c.Name, &level); err != nil {
-			return translate(op, err)
+		for i := range codes {
+			l.Chain = append(l.Chain, gazetteer.ChainLink{Code: codes[i], Name: names[i], Level: int(levels[i])})
 		}
-		c.Level = int(level)
-		l := out[id]
-		l.Chain = append(l.Chain, c)
 		out[id] = l
 	}
-	return translate(op, rows.Err())
+	return out, translate(op, rows.Err())
 }
