@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/diming/diming"
 	"github.com/diming/diming/gazetteer"
 	"github.com/jackc/pgx/v5"
 )
@@ -35,16 +36,56 @@ func (db *DB) FindHeritageByPlace(ctx context.Context, placeID int64) ([]gazette
 	return out, translate("data.FindHeritageByPlace", err)
 }
 
-// FindHeritage returns heritage entries whose division lies within prefix
-// ("" for all).
-func (db *DB) FindHeritage(ctx context.Context, prefix string) ([]gazetteer.HeritageEntry, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+heritageCols+` FROM heritage_entries
-		WHERE $1 = '' OR division_code LIKE $2 ORDER BY level, list_name, batch, id`, prefix, likePrefix(prefix))
+// FindHeritage returns a page of heritage entries matching f, listed by
+// level, list, batch and name, and how many match in all.
+func (db *DB) FindHeritage(ctx context.Context, f gazetteer.HeritageFilter) ([]gazetteer.HeritageEntry, int, error) {
+	const op = "data.FindHeritage"
+	where := `($1 = '' OR list_name = $1) AND ($2 = 0 OR batch = $2) AND ($3 = '' OR level = $3) AND ($4 = '' OR category = $4)
+		AND ($5 = '' OR division_code LIKE $6)`
+	args := []any{f.ListName, f.Batch, string(f.Level), f.Category, f.DivisionCode, likePrefix(diming.CodePrefix(f.DivisionCode))}
+	var total int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM heritage_entries WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, translate(op, err)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT `+heritageCols+` FROM heritage_entries WHERE `+where+`
+		ORDER BY array_position(ARRAY['national','provincial','city','county'], level), shortlist, list_name, batch DESC, category, province, city, county, name, id
+		LIMIT $7 OFFSET $8`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
-		return nil, translate("data.FindHeritage", err)
+		return nil, 0, translate(op, err)
 	}
 	out, err := pgx.CollectRows(rows, scanHeritage)
-	return out, translate("data.FindHeritage", err)
+	return out, total, translate(op, err)
+}
+
+// FindHeritageEntry returns one heritage entry; NotFound.
+func (db *DB) FindHeritageEntry(ctx context.Context, id int64) (gazetteer.HeritageEntry, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+heritageCols+` FROM heritage_entries WHERE id = $1`, id)
+	if err != nil {
+		return gazetteer.HeritageEntry{}, translate("data.FindHeritageEntry", err)
+	}
+	h, err := pgx.CollectExactlyOneRow(rows, scanHeritage)
+	return h, translate("data.FindHeritageEntry", err)
+}
+
+// FindHeritageBatches lists the batches of the lists: level, list, batch
+// (latest first), with their size and categories.
+func (db *DB) FindHeritageBatches(ctx context.Context) ([]gazetteer.HeritageBatch, error) {
+	const op = "data.FindHeritageBatches"
+	rows, err := db.Pool.Query(ctx, `SELECT list_name, level, min(issuer), batch, max(announced), bool_or(shortlist), count(*),
+			array_agg(DISTINCT category ORDER BY category)
+		FROM heritage_entries GROUP BY list_name, level, batch
+		ORDER BY array_position(ARRAY['national','provincial','city','county'], level), bool_or(shortlist), list_name, batch DESC`)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gazetteer.HeritageBatch, error) {
+		var b gazetteer.HeritageBatch
+		var level string
+		err := r.Scan(&b.ListName, &level, &b.Issuer, &b.Batch, &b.Announced, &b.Shortlist, &b.Count, &b.Categories)
+		b.Level = gazetteer.HeritageLevel(level)
+		return b, err
+	})
+	return out, translate(op, err)
 }
 
 // HeritageReport says what a heritage import did.

@@ -37,7 +37,8 @@ var demoPlaces = []struct {
 
 // LoadGazetteerDemo gives the demo county's divisions their place names
 // and adds generated roads, a park, bridges, a natural village, a stream
-// and a residential area, all marked generated. It does nothing when the
+// and a residential area, all marked generated, and a generated heritage
+// list of some of them. It does nothing when the
 // demo county is missing, or when its demo names are already there.
 func (db *DB) LoadGazetteerDemo(ctx context.Context) (int, error) {
 	const op = "data.LoadGazetteerDemo"
@@ -85,6 +86,9 @@ func (db *DB) LoadGazetteerDemo(ctx context.Context) (int, error) {
 	})
 	if err != nil {
 		return 0, translate(op, err)
+	}
+	if err := db.loadHeritageDemo(ctx); err != nil {
+		return n, err
 	}
 	return n, db.SaveBuiltup(ctx, "演示县城区", []string{town}, true)
 }

@@ -24,7 +24,9 @@ const hitCols = `p.id, p.name, p.romanization, p.category, p.division_code, p.st
 
 const successorJoin = ` LEFT JOIN places c ON p.superseded_by IS NOT NULL AND c.id = place_current(p.id)`
 
-func scanHits(rows pgx.Rows, op string, extra func(*gazetteer.Hit) []any) ([]gazetteer.Hit, error) {
+// scanHits reads hits; before and extra add destinations for columns
+// before and after the hit's own.
+func scanHits(rows pgx.Rows, op string, extra, before func(*gazetteer.Hit) []any) ([]gazetteer.Hit, error) {
 	defer rows.Close()
 	var out []gazetteer.Hit
 	for rows.Next() {
@@ -35,6 +37,9 @@ func scanHits(rows pgx.Rows, op string, extra func(*gazetteer.Hit) []any) ([]gaz
 		var cname, crom, cdiv, cst *string
 		var ccat *int16
 		dst := []any{&h.ID, &h.Name, &h.Romanization, &cat, &h.DivisionCode, &st, &cid, &cname, &crom, &ccat, &cdiv, &cst}
+		if before != nil {
+			dst = append(before(&h), dst...)
+		}
 		if extra != nil {
 			dst = append(dst, extra(&h)...)
 		}
@@ -49,6 +54,21 @@ func scanHits(rows pgx.Rows, op string, extra func(*gazetteer.Hit) []any) ([]gaz
 		out = append(out, h)
 	}
 	return out, translate(op, rows.Err())
+}
+
+// wholeMatch is true when the query (parameter q) is the whole name or
+// its whole specific part, in characters, pinyin or initials: sx is 绍兴市
+// (the specific 绍兴) rather than one of the many names whose initials
+// merely start with sx. Both searches rank by it first.
+func wholeMatch(q string) string {
+	return `(p.name = ` + q + ` OR p.specific = ` + q + ` OR left(p.initials, char_length(p.specific)) = ` + q + ` OR
+		replace(array_to_string((string_to_array(p.sound, ' '))[1:char_length(p.specific)], ''), ' ', '') = ` + q + `)`
+}
+
+// prefixRank orders names that start with the query by rank (divisions
+// top-down first) and leaves the others, typos, to their similarity.
+func prefixRank(isPrefix string) string {
+	return "CASE WHEN " + isPrefix + " THEN p.rank END"
 }
 
 // Autocomplete returns up to limit names starting with q: by characters,
@@ -77,14 +97,12 @@ func (db *DB) Autocomplete(ctx context.Context, q, key string, limit int) ([]gaz
 	sql := `WITH c AS (SELECT id, min(m) AS m FROM (` + strings.Join(branches, " UNION ALL ") + `) u GROUP BY id)
 		SELECT ` + hitCols + `, CASE x.m WHEN 1 THEN 'prefix' WHEN 2 THEN 'initials' ELSE 'sound' END
 		FROM c x JOIN places p ON p.id = x.id` + successorJoin + `
-		ORDER BY (p.name = $3 OR p.specific = $3 OR left(p.initials, char_length(p.specific)) = $3 OR
-			replace(array_to_string((string_to_array(p.sound, ' '))[1:char_length(p.specific)], ''), ' ', '') = $3) DESC,
-			x.m = 3, p.rank, length(p.name), p.name LIMIT $2`
+		ORDER BY ` + wholeMatch("$3") + ` DESC, x.m = 3, p.rank, length(p.name), p.name LIMIT $2`
 	rows, err := db.Pool.Query(ctx, sql, append([]any{customPlan}, args...)...)
 	if err != nil {
 		return nil, translate(op, err)
 	}
-	hits, err := scanHits(rows, op, func(h *gazetteer.Hit) []any { return []any{&h.Match} })
+	hits, err := scanHits(rows, op, func(h *gazetteer.Hit) []any { return []any{&h.Match} }, nil)
 	if err != nil || len(hits) > 0 {
 		return hits, err
 	}
@@ -103,7 +121,7 @@ func (db *DB) fuzzy(ctx context.Context, q string, limit int) ([]gazetteer.Hit, 
 	if err != nil {
 		return nil, translate("data.fuzzy", err)
 	}
-	hits, err := scanHits(rows, "data.fuzzy", nil)
+	hits, err := scanHits(rows, "data.fuzzy", nil, nil)
 	for i := range hits {
 		hits[i].Match = "fuzzy"
 	}
@@ -122,14 +140,16 @@ func (db *DB) SearchPlaces(ctx context.Context, f gazetteer.Filter) ([]gazetteer
 		q, pre := arg(f.Query), arg(likePrefix(f.Query))
 		if gazetteer.IsLatin(f.Query) {
 			where = append(where, fmt.Sprintf("(p.pinyin LIKE %s OR p.initials LIKE %s OR p.pinyin %% %s)", pre, pre, q))
-			order = append(order, fmt.Sprintf("(p.pinyin = %s OR p.initials = %s) DESC, p.pinyin LIKE %s DESC, similarity(p.pinyin, %s) DESC", q, q, pre, q))
+			order = append(order, fmt.Sprintf("%s DESC, (p.pinyin = %s OR p.initials = %s) DESC, p.pinyin LIKE %s DESC, %s, similarity(p.pinyin, %s) DESC",
+				wholeMatch(q), q, q, pre, prefixRank("p.pinyin LIKE "+pre+" OR p.initials LIKE "+pre), q))
 		} else {
 			cond := fmt.Sprintf("p.name LIKE %s OR p.name %% %s", pre, q)
 			if f.Key != "" {
 				cond += fmt.Sprintf(" OR p.pinyin = %s", arg(f.Key))
 			}
 			where = append(where, "("+cond+")")
-			order = append(order, fmt.Sprintf("p.name = %s DESC, p.name LIKE %s DESC, similarity(p.name, %s) DESC", q, pre, q))
+			order = append(order, fmt.Sprintf("p.name = %s DESC, %s DESC, p.name LIKE %s DESC, %s, similarity(p.name, %s) DESC",
+				q, wholeMatch(q), pre, prefixRank("p.name LIKE "+pre), q))
 		}
 	}
 	if f.Category != 0 {
@@ -158,5 +178,5 @@ func (db *DB) SearchPlaces(ctx context.Context, f gazetteer.Filter) ([]gazetteer
 	if err != nil {
 		return nil, translate(op, err)
 	}
-	return scanHits(rows, op, func(h *gazetteer.Hit) []any { return []any{&h.Distance} })
+	return scanHits(rows, op, func(h *gazetteer.Hit) []any { return []any{&h.Distance} }, nil)
 }

@@ -25,6 +25,12 @@ type Store interface {
 	// FindClashPairs returns the current names within the division-code
 	// prefix paired with each name they clash with inside its scope.
 	FindClashPairs(ctx context.Context, prefix string) ([]ClashPair, error)
+	// FindOldNames returns, for former division names equal to q (or
+	// starting with it when prefix), the current name of the division each
+	// leads to today, following the successors recorded for retired codes.
+	FindOldNames(ctx context.Context, q string, prefix bool, limit int) ([]Hit, error)
+	// LocatePlaces returns the locus of each of the places ids.
+	LocatePlaces(ctx context.Context, ids []int64) (map[int64]Locus, error)
 	FindWords(ctx context.Context) ([]Word, error)
 	SaveWord(ctx context.Context, w Word) (Word, error)
 	FindScopeRules(ctx context.Context) ([]ScopeRule, error)
@@ -35,6 +41,11 @@ type Store interface {
 	// SaveReading records an admin's reading and re-spells, in the same
 	// transaction, every stored name and address the word occurs in.
 	SaveReading(ctx context.Context, r romanize.Reading) (Respelling, error)
+	// FindHeritage returns a page of heritage entries and how many match.
+	FindHeritage(ctx context.Context, f HeritageFilter) ([]HeritageEntry, int, error)
+	FindHeritageEntry(ctx context.Context, id int64) (HeritageEntry, error)
+	// FindHeritageBatches lists every batch of every list with its size.
+	FindHeritageBatches(ctx context.Context) ([]HeritageBatch, error)
 
 	CreateApplication(ctx context.Context, a Application) (Application, error)
 	FindApplication(ctx context.Context, id int64) (Application, error)
@@ -153,21 +164,30 @@ func (s *Service) UpdatePlace(ctx context.Context, id int64, up PlaceUpdate) (Pl
 func (s *Service) Search(ctx context.Context, f Filter) ([]Hit, error) {
 	f = f.Normalize()
 	if f.Category != 0 && !f.Category.Valid() {
-		return nil, diming.E("gazetteer.Search", diming.Invalid, "地名类别应为 1–8", map[string]string{"category": "应为 1–8"})
+		return nil, diming.E("gazetteer.Search", diming.Invalid, "地名类别应为 1–8", map[string]string{"category": "应为 1–8 之间的类别编号"})
 	}
 	if f.Near != nil && (f.Near.Lon < -180 || f.Near.Lon > 180 || f.Near.Lat < -90 || f.Near.Lat > 90 || f.Near.Radius <= 0 || f.Near.Radius > 100000) {
-		return nil, diming.E("gazetteer.Search", diming.Invalid, "near needs lon, lat and a radius of up to 100 km",
-			map[string]string{"near": "lon,lat,radius (metres, ≤100000)"})
+		return nil, diming.E("gazetteer.Search", diming.Invalid, "附近搜索需要经度、纬度和不超过 100 公里的半径",
+			map[string]string{"near": "应为“经度,纬度,半径（米，≤100000）”"})
 	}
 	if f.Query == "" && f.Near == nil && f.DivisionCode == "" {
-		return nil, diming.E("gazetteer.Search", diming.Invalid, "请给出查询词、行政区划或位置", map[string]string{"q": "必填"})
+		return nil, diming.E("gazetteer.Search", diming.Invalid, "请输入要搜索的地名，或给出区划、位置", map[string]string{"q": "请输入地名"})
 	}
 	z, err := s.lex.Recent(ctx)
 	if err != nil {
 		return nil, err
 	}
 	f.Key = QueryKey(z, f.Query)
-	return s.store.SearchPlaces(ctx, f)
+	hits, err := s.store.SearchPlaces(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if f.Offset == 0 && f.DivisionCode == "" && f.Near == nil && (f.Category == 0 || f.Category == Division) {
+		if hits, err = s.withOldNames(ctx, f.Query, hits, f.Limit); err != nil {
+			return nil, err
+		}
+	}
+	return hits, s.locate(ctx, hits)
 }
 
 // Autocomplete returns up to limit names starting with q (characters,
@@ -184,7 +204,14 @@ func (s *Service) Autocomplete(ctx context.Context, q string, limit int) ([]Hit,
 	if err != nil {
 		return nil, err
 	}
-	return s.store.Autocomplete(ctx, q, QueryKey(z, q), limit)
+	hits, err := s.store.Autocomplete(ctx, q, QueryKey(z, q), limit)
+	if err != nil {
+		return nil, err
+	}
+	if hits, err = s.withOldNames(ctx, q, hits, limit); err != nil {
+		return nil, err
+	}
+	return hits, s.locate(ctx, hits)
 }
 
 // Words returns the word lists. Admins only.

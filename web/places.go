@@ -27,20 +27,64 @@ func toPlaceRefDTO(r gazetteer.PlaceRef) placeRefDTO {
 	return placeRefDTO{ID: r.ID, Name: r.Name, Romanization: r.Romanization, Category: int(r.Category), DivisionCode: r.DivisionCode, Status: string(r.Status)}
 }
 
+// hitDTO is one search result. Point ([lon, lat]), BBox ([west, south,
+// east, north]) and Chain are those of the name the result opens: Current
+// for a historical name or an old division name, the hit itself otherwise.
 type hitDTO struct {
 	placeRefDTO
-	Current  *placeRefDTO `json:"current,omitempty"`
-	Distance *float64     `json:"distance_m,omitempty"`
-	Match    string       `json:"match,omitempty"`
+	CategoryName string       `json:"category_name"`
+	Current      *placeRefDTO `json:"current,omitempty"`
+	Distance     *float64     `json:"distance_m,omitempty"`
+	Match        string       `json:"match,omitempty"`
+	OldName      *oldNameDTO  `json:"old_name,omitempty"`
+	locusDTO
+}
+
+type oldNameDTO struct {
+	Code    string  `json:"code"`
+	Name    string  `json:"name"`
+	ValidTo *string `json:"valid_to,omitempty"`
+}
+
+// locusDTO is where a place is: Point and BBox are null for a name
+// without geometry; Chain lists the divisions it lies in, province first.
+type locusDTO struct {
+	Point *[2]float64    `json:"point"`
+	BBox  *[4]float64    `json:"bbox"`
+	Chain []chainLinkDTO `json:"chain"`
+}
+
+type chainLinkDTO struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	Level int    `json:"level"`
+}
+
+func toLocusDTO(l gazetteer.Locus) locusDTO {
+	d := locusDTO{Chain: make([]chainLinkDTO, 0, len(l.Chain))}
+	if l.Point != nil {
+		d.Point = &[2]float64{l.Point[0], l.Point[1]}
+	}
+	if l.Bound != nil {
+		d.BBox = &[4]float64{l.Bound.Min[0], l.Bound.Min[1], l.Bound.Max[0], l.Bound.Max[1]}
+	}
+	for _, c := range l.Chain {
+		d.Chain = append(d.Chain, chainLinkDTO{Code: c.Code, Name: c.Name, Level: c.Level})
+	}
+	return d
 }
 
 func toHitDTOs(hs []gazetteer.Hit) []hitDTO {
 	out := make([]hitDTO, 0, len(hs))
 	for _, h := range hs {
-		d := hitDTO{placeRefDTO: toPlaceRefDTO(h.PlaceRef), Distance: h.Distance, Match: h.Match}
+		d := hitDTO{placeRefDTO: toPlaceRefDTO(h.PlaceRef), CategoryName: gazetteer.CategoryNames[h.Category], Distance: h.Distance,
+			Match: h.Match, locusDTO: toLocusDTO(h.Locus)}
 		if h.Current != nil {
 			c := toPlaceRefDTO(*h.Current)
 			d.Current = &c
+		}
+		if h.Old != nil {
+			d.OldName = &oldNameDTO{Code: h.Old.Code, Name: h.Old.Name, ValidTo: day(h.Old.ValidTo)}
 		}
 		out = append(out, d)
 	}
@@ -79,6 +123,7 @@ type placeDTO struct {
 	Heritage       []heritageDTO     `json:"heritage,omitempty"`
 	Generated      bool              `json:"generated,omitempty"`
 	Version        int               `json:"version"`
+	locusDTO
 }
 
 type heritageDTO struct {
@@ -119,41 +164,50 @@ func toPlaceDTO(p gazetteer.Place) placeDTO {
 	return d
 }
 
-// handlePlaceSearch: GET /api/v1/places?q=&category=&division=&near=lon,lat,metres&historical=true&limit=&offset=
+// parsePlaceSearch reads GET /api/v1/places?q=&category=&division=
+// &near=lon,lat,metres&historical=true&limit=&offset= into a filter once;
+// Invalid naming each field that does not parse.
+func parsePlaceSearch(c echo.Context) (gazetteer.Filter, error) {
+	f := gazetteer.Filter{Query: c.QueryParam("q"), DivisionCode: c.QueryParam("division"), Historical: c.QueryParam("historical") == "true"}
+	fe := diming.FieldErrors{}
+	atoi := func(name string, dst *int) {
+		if v := c.QueryParam(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				fe.Add(name, "应为整数")
+			}
+			*dst = n
+		}
+	}
+	var cat int
+	atoi("category", &cat)
+	atoi("limit", &f.Limit)
+	atoi("offset", &f.Offset)
+	f.Category = gazetteer.Category(cat)
+	if v := c.QueryParam("near"); v != "" {
+		var xs []float64
+		for _, p := range strings.Split(v, ",") {
+			if x, err := strconv.ParseFloat(strings.TrimSpace(p), 64); err == nil {
+				xs = append(xs, x)
+			}
+		}
+		if len(xs) != 3 {
+			fe.Add("near", "应为“经度,纬度,半径（米）”")
+		} else {
+			f.Near = &gazetteer.Near{Lon: xs[0], Lat: xs[1], Radius: xs[2]}
+		}
+	}
+	if len(fe) > 0 {
+		return f, diming.E("web.placeSearch", diming.Invalid, "搜索条件有误，请按提示修改", map[string]string(fe))
+	}
+	return f, nil
+}
+
+// handlePlaceSearch: GET /api/v1/places (see parsePlaceSearch).
 func handlePlaceSearch(g *gazetteer.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		f := gazetteer.Filter{Query: c.QueryParam("q"), DivisionCode: c.QueryParam("division"), Historical: c.QueryParam("historical") == "true"}
-		fe := diming.FieldErrors{}
-		atoi := func(name string, dst *int) {
-			if v := c.QueryParam(name); v != "" {
-				n, err := strconv.Atoi(v)
-				if err != nil {
-					fe.Add(name, "a whole number")
-				}
-				*dst = n
-			}
-		}
-		var cat int
-		atoi("category", &cat)
-		atoi("limit", &f.Limit)
-		atoi("offset", &f.Offset)
-		f.Category = gazetteer.Category(cat)
-		if v := c.QueryParam("near"); v != "" {
-			parts := strings.Split(v, ",")
-			var xs []float64
-			for _, p := range parts {
-				x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-				if err == nil {
-					xs = append(xs, x)
-				}
-			}
-			if len(xs) != 3 {
-				fe.Add("near", "lon,lat,radius in metres")
-			} else {
-				f.Near = &gazetteer.Near{Lon: xs[0], Lat: xs[1], Radius: xs[2]}
-			}
-		}
-		if err := fe.Err("web.placeSearch"); err != nil {
+		f, err := parsePlaceSearch(c)
+		if err != nil {
 			return err
 		}
 		hits, err := g.Search(c.Request().Context(), f)
@@ -164,9 +218,18 @@ func handlePlaceSearch(g *gazetteer.Service) echo.HandlerFunc {
 	}
 }
 
+// handlePlaceAutocomplete: GET /api/v1/places/autocomplete?q=&limit= —
+// the suggestions the map shows as a user types.
 func handlePlaceAutocomplete(g *gazetteer.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		limit, _ := strconv.Atoi(c.QueryParam("limit"))
+		limit := 0
+		if v := c.QueryParam("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return diming.E("web.placeAutocomplete", diming.Invalid, "搜索条件有误，请按提示修改", map[string]string{"limit": "应为整数"})
+			}
+			limit = n
+		}
 		hits, err := g.Autocomplete(c.Request().Context(), c.QueryParam("q"), limit)
 		if err != nil {
 			return err
@@ -186,7 +249,18 @@ func handlePlaceGet(g *gazetteer.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, toPlaceDTO(p))
+		d := toPlaceDTO(p)
+		// The panel shows where the name is and flies there.
+		target := p.ID
+		if p.Current != nil {
+			target = p.Current.ID
+		}
+		l, err := g.Locate(c.Request().Context(), target)
+		if err != nil {
+			return err
+		}
+		d.locusDTO = toLocusDTO(l)
+		return c.JSON(http.StatusOK, d)
 	}
 }
 

@@ -31,6 +31,7 @@ func addRoutes(e *echo.Echo, logger *slog.Logger, cfg Config, d Deps, reg *prome
 	addBoundaryRoutes(e, api, cfg, d)
 	addGazetteerRoutes(e, api, cfg, d)
 	addDoorplateRoutes(e, api, cfg, d)
+	addMapRoutes(api, d)
 	addTileRoutes(e, cfg, d)
 	addWebMap(e, cfg, d)
 }

@@ -38,6 +38,17 @@ type Config struct {
 	// MapReviewNumber is the 审图号 shown on the public web map
 	// (DOMAIN.md §4 rule 24); operators set it once the map is approved.
 	MapReviewNumber string
+	// BaseLayer is an optional raster base map under our own layers.
+	BaseLayer BaseLayer
+}
+
+// BaseLayer is a raster base map the operator configures, off by default:
+// an XYZ or WMTS (KVP) URL template with {z}, {x} and {y}, its key already
+// filled in (for example Tianditu's vec_w with tk=KEY), and the
+// attribution its licence requires.
+type BaseLayer struct {
+	Tiles       string
+	Attribution string
 }
 
 func (c *Config) defaults() {

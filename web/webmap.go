@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -26,6 +27,7 @@ var static embed.FS
 type webMap struct {
 	assets *assets
 	review string
+	base   BaseLayer
 }
 
 // newWebMap loads the front end's files: embedded, or from cfg.WebDir in
@@ -41,7 +43,7 @@ func newWebMap(cfg Config) (*webMap, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &webMap{assets: a, review: cfg.MapReviewNumber}
+	w := &webMap{assets: a, review: cfg.MapReviewNumber, base: cfg.BaseLayer}
 	if w.review == "" {
 		w.review = "审图号：待配置（部署前由运营方填写）"
 	}
@@ -58,9 +60,26 @@ func (w *webMap) mapLibreDir() string {
 	return w.assets.URL(path.Dir(dirs[len(dirs)-1]))
 }
 
+// indexData is what the map page's template reads. Config is the map's
+// settings as JSON for app.js (the optional raster base layer).
 type indexData struct {
-	MapLibre     string
-	ReviewNumber string
+	MapLibre        string
+	ReviewNumber    string
+	BaseAttribution string
+	Config          template.JS
+	User            *diming.User
+	CSRF            string
+	Nav             []navItem
+}
+
+// mapConfig is the map page's settings for app.js.
+type mapConfig struct {
+	Base *baseLayerDTO `json:"base"`
+}
+
+type baseLayerDTO struct {
+	Tiles       string `json:"tiles"`
+	Attribution string `json:"attribution"`
 }
 
 func (w *webMap) handleIndex(c echo.Context) error {
@@ -73,12 +92,24 @@ func (w *webMap) handleIndex(c echo.Context) error {
 	if !ok {
 		return diming.E("web.index", diming.Internal, "index.html is missing from the web files")
 	}
-	tpl, err := template.New("index").Funcs(template.FuncMap{"asset": w.assets.URL, "importmap": w.assets.ImportMap}).Parse(string(src.raw))
+	tpl, err := template.New("index").Funcs(template.FuncMap{"asset": w.assets.URL, "importmap": w.assets.ImportMap,
+		"who": displayName, "roles": roleNames}).Parse(string(src.raw))
 	if err != nil {
 		return diming.E("web.index", err)
 	}
 	var buf bytes.Buffer
-	if err := tpl.Execute(&buf, indexData{MapLibre: w.mapLibreDir(), ReviewNumber: w.review}); err != nil {
+	d := indexData{MapLibre: w.mapLibreDir(), ReviewNumber: w.review, User: currentUser(c), Config: "{}"}
+	d.CSRF, _ = c.Get(csrfKey).(string)
+	d.Nav = navFor(d.User)
+	if w.base.Tiles != "" {
+		d.BaseAttribution = w.base.Attribution
+		cfg, err := json.Marshal(mapConfig{Base: &baseLayerDTO{Tiles: w.base.Tiles, Attribution: w.base.Attribution}})
+		if err != nil {
+			return diming.E("web.index", err)
+		}
+		d.Config = template.JS(cfg)
+	}
+	if err := tpl.Execute(&buf, d); err != nil {
 		return diming.E("web.index", err)
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")

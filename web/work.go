@@ -172,6 +172,7 @@ func addWorkRoutes(e *echo.Echo, p *pages, cfg Config, d Deps) {
 	e.GET("/login", func(c echo.Context) error {
 		return p.render(c, http.StatusOK, "login", pageData{Title: "登录", Data: loginPage{Next: safeNext(c.QueryParam("next"))}})
 	})
+	addHeritagePages(e, p, cfg, d)
 	w := e.Group("/work", timeout(cfg.APITimeout))
 	w.GET("", func(c echo.Context) error {
 		if _, err := p.signedIn(c); err != nil || currentUser(c) == nil {

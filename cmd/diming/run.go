@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,11 @@ type Config struct {
 	PGDatabase string // DIMING_PG_DATABASE
 
 	MapReviewNumber string // DIMING_MAP_REVIEW_NUMBER: the 审图号 on the public web map
+	// BaseTiles is an optional raster base map URL template ({z} {x} {y},
+	// and {key} for BaseTilesKey); off when empty.
+	BaseTiles       string // DIMING_BASE_TILES
+	BaseTilesKey    string // DIMING_BASE_TILES_KEY (env only)
+	BaseAttribution string // DIMING_BASE_ATTRIBUTION
 	// PlateKeys is the doorplate signing key ring, "id:base64,id:base64"
 	// (env only, it is a secret); the first key signs new plates.
 	PlateKeys   string // DIMING_PLATE_KEYS
@@ -64,6 +70,9 @@ func (c Config) Validate() error {
 	var errs []string
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, "-log-format must be json or text")
+	}
+	if msg := c.baseLayerProblem(); msg != "" {
+		errs = append(errs, msg)
 	}
 	if c.PGPort <= 0 || c.PGPort > 65535 {
 		errs = append(errs, "-pg-port must be a TCP port")
@@ -118,7 +127,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		"hold every plate's scan record in memory (about 0.5 KB a plate) so no scan waits for the database; false keeps the 20,000 most recent (DIMING_SCAN_PRELOAD)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("DIMING_TRUSTED_PROXIES", ""),
 		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty: the direct peer is the client and forwarding headers are ignored (DIMING_TRUSTED_PROXIES)")
+	fs.StringVar(&c.BaseTiles, "base-tiles", env("DIMING_BASE_TILES", ""),
+		"raster base map URL template with {z} {x} {y} (and {key}, filled from DIMING_BASE_TILES_KEY), e.g. Tianditu WMTS; off when empty (DIMING_BASE_TILES)")
+	fs.StringVar(&c.BaseAttribution, "base-attribution", env("DIMING_BASE_ATTRIBUTION", ""), "attribution shown for the base map, e.g. 天地图 (DIMING_BASE_ATTRIBUTION)")
 	c.PlateKeys = getenv("DIMING_PLATE_KEYS")
+	c.BaseTilesKey = getenv("DIMING_BASE_TILES_KEY")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
 	}
@@ -126,6 +139,33 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		c.PublicURL = "http://" + c.Addr
 	}
 	return c, fs.Args(), c.Validate()
+}
+
+// baseLayerProblem says what is wrong with the base map settings, or "".
+func (c Config) baseLayerProblem() string {
+	if c.BaseTiles == "" {
+		return ""
+	}
+	u, err := url.Parse(strings.NewReplacer("{z}", "0", "{x}", "0", "{y}", "0", "{key}", "k").Replace(c.BaseTiles))
+	switch {
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+		return "-base-tiles must be an http(s) URL template"
+	case !strings.Contains(c.BaseTiles, "{z}") || !strings.Contains(c.BaseTiles, "{x}") || !strings.Contains(c.BaseTiles, "{y}"):
+		return "-base-tiles must contain {z}, {x} and {y}"
+	case strings.Contains(c.BaseTiles, "{key}") && c.BaseTilesKey == "":
+		return "-base-tiles has {key}: set DIMING_BASE_TILES_KEY"
+	case c.BaseAttribution == "":
+		return "-base-attribution is required with -base-tiles (the base map's licence asks for it)"
+	}
+	return ""
+}
+
+// baseLayer is the base map for the web layer, its key filled in.
+func (c Config) baseLayer() web.BaseLayer {
+	if c.BaseTiles == "" {
+		return web.BaseLayer{}
+	}
+	return web.BaseLayer{Tiles: strings.ReplaceAll(c.BaseTiles, "{key}", url.QueryEscape(c.BaseTilesKey)), Attribution: c.BaseAttribution}
 }
 
 func (c Config) cluster() data.Cluster {

@@ -138,6 +138,10 @@ func TestConfigValidate(t *testing.T) {
 		{"bad log format", []string{"-log-format", "xml"}, "log-format"},
 		{"bad public url", []string{"-public-url", "dm.example"}, "public-url"},
 		{"bad port", []string{"-pg-port", "0"}, "pg-port"},
+		{"base tiles not a url", []string{"-base-tiles", "tiles/{z}/{x}/{y}", "-base-attribution", "x"}, "base-tiles"},
+		{"base tiles without xyz", []string{"-base-tiles", "https://t0.tianditu.gov.cn/vec_w/wmts?tk={key}", "-base-attribution", "天地图"}, "{z}"},
+		{"base tiles key missing", []string{"-base-tiles", "https://t0.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}", "-base-attribution", "天地图"}, "DIMING_BASE_TILES_KEY"},
+		{"base tiles without attribution", []string{"-base-tiles", "https://tile.example/{z}/{x}/{y}.png"}, "base-attribution"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,5 +180,22 @@ func TestTokenCommands(t *testing.T) {
 	}
 	if list := diming("", "token", "list", "-username", "cli-admin"); !strings.Contains(list, "revoked") {
 		t.Fatalf("token list after revoke printed %q", list)
+	}
+}
+
+func TestBaseLayerConfig(t *testing.T) {
+	const tpl = "https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
+	env := map[string]string{"DIMING_BASE_TILES": tpl, "DIMING_BASE_TILES_KEY": "k&1", "DIMING_BASE_ATTRIBUTION": "天地图"}
+	c, _, err := parseConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := c.baseLayer()
+	if !strings.HasSuffix(b.Tiles, "TILECOL={x}&tk=k%261") || b.Attribution != "天地图" {
+		t.Errorf("baseLayer() = %+v, want the template with its key filled in", b)
+	}
+	c, _, _ = parseConfig(nil, func(string) string { return "" }, io.Discard)
+	if b := c.baseLayer(); b.Tiles != "" {
+		t.Errorf("baseLayer() without configuration = %+v, want none (off by default)", b)
 	}
 }

@@ -71,7 +71,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 		return err
 	}
 	handler := web.NewServer(logger, web.Config{PublicURL: cfg.PublicURL, APITimeout: apiTimeout, WebDir: cfg.WebDir,
-		MapReviewNumber: cfg.MapReviewNumber, TrustedProxies: proxies}, d)
+		MapReviewNumber: cfg.MapReviewNumber, TrustedProxies: proxies, BaseLayer: cfg.baseLayer()}, d)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,

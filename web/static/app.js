@@ -1,16 +1,64 @@
-// diming web map: our own vector tiles in MapLibre GL JS, division
-// details on click, place search and sign-in. Plain ES module, no build.
+// app.js: the public web map. Our own vector tiles in MapLibre GL JS (and
+// an optional raster base map), place search as you type, and a side panel
+// for the feature under the pointer. The map's view is in the URL's hash
+// and the selected feature in ?sel=kind:id, so a link reopens the panel.
+import {api, restoreSession, session, signOut} from './api.js';
+import {createSearch} from './search.js';
+import {Panels} from './panels.js';
 
-const LEVELS = {1: '省级', 2: '地级', 3: '县级', 4: '乡级', 5: '村级'};
 const $ = (id) => document.getElementById(id);
 
-import {api, errorText, session} from './api.js';
+// The layers a click can pick, the most specific first; the first layer
+// with a feature under the pointer decides the panel.
+const PICK = [
+  ['marker-point', 'marker'], ['address-point', 'address'], ['address-label', 'address'], ['place-point', 'place'],
+  ['place-label', 'place'], ['boundary-line', 'line'], ['street-line', 'street'], ['street-label', 'street'], ['division-fill', 'division'],
+];
 
-// --- the map ---------------------------------------------------------------
+let map = null;
+let panels = null;
 
-async function loadStyle() {
+// --- the URL: view in the hash (MapLibre keeps it), selection in ?sel= ------
+
+function selectionFromURL() {
+  const sel = new URLSearchParams(location.search).get('sel') || '';
+  const [kind, id] = sel.split(':');
+  return ['place', 'division', 'line', 'marker', 'address'].includes(kind) && id ? {kind, id} : null;
+}
+
+function writeSelection(kind, id) {
+  const u = new URL(location.href);
+  if (kind) u.searchParams.set('sel', `${kind}:${id}`);
+  else u.searchParams.delete('sel');
+  history.replaceState(history.state, '', u.pathname + u.search + location.hash);
+}
+
+// --- the map ------------------------------------------------------------------
+
+function webglAvailable() {
+  try {
+    const c = document.createElement('canvas');
+    return !!(c.getContext('webgl2') || c.getContext('webgl'));
+  } catch { return false; }
+}
+
+function showMapMessage(text) {
+  const m = $('map-msg');
+  m.textContent = text;
+  m.hidden = false;
+  $('map').classList.add('no-map');
+}
+
+async function loadStyle(config) {
   const res = await fetch('/static/style.json', {cache: 'no-cache'});
   const style = await res.json();
+  if (config.base) {
+    // The operator's raster base map goes under our layers, which then
+    // let it show through.
+    style.sources.base = {type: 'raster', tiles: [config.base.tiles], tileSize: 256, attribution: config.base.attribution, maxzoom: 18};
+    style.layers.splice(1, 0, {id: 'base', type: 'raster', source: 'base'});
+    for (const l of style.layers) if (l.id === 'division-fill') l.paint['fill-opacity'] = 0.12;
+  }
   // Workers resolve URLs against their own origin, so make tile URLs absolute.
   for (const src of Object.values(style.sources)) {
     if (src.tiles) src.tiles = src.tiles.map((u) => new URL(u, location.href).href.replaceAll('%7B', '{').replaceAll('%7D', '}'));
@@ -18,199 +66,139 @@ async function loadStyle() {
   return style;
 }
 
-async function startMap() {
-  const dir = document.documentElement.dataset.maplibre;
-  if (!dir) return;
+async function startMap(config) {
+  if (!document.querySelector('link[href$="maplibre-gl.css"]')) return null; // message already in the page
+  if (!webglAvailable()) {
+    showMapMessage('此浏览器无法绘制地图（未启用 WebGL）。请更换浏览器或开启硬件加速。搜索和详情仍可使用。');
+    return null;
+  }
   let maplibregl;
   try {
-    maplibregl = await import(dir + '/maplibre-gl.mjs');
+    maplibregl = await import('maplibre-gl');
   } catch (e) {
-    showMapMessage('地图组件加载失败：' + e.message);
-    return;
+    showMapMessage('地图组件加载失败，请刷新重试。搜索和详情仍可使用。');
+    return null;
   }
-  const style = await loadStyle();
-  const map = new maplibregl.Map({container: 'map', style, center: style.center, zoom: style.zoom,
-    hash: true, attributionControl: {compact: false}, localIdeographFontFamily: 'sans-serif'});
-  map.addControl(new maplibregl.NavigationControl(), 'top-right');
-  map.addControl(new maplibregl.ScaleControl({unit: 'metric'}), 'bottom-left');
-  map.on('error', (e) => console.warn('map error', e.error && e.error.message));
-  map.on('click', (e) => showDivisions(map, e));
-  map.on('mousemove', 'division-fill', () => { map.getCanvas().style.cursor = 'pointer'; });
-  map.on('mouseleave', 'division-fill', () => { map.getCanvas().style.cursor = ''; });
-  window.dimingMap = map; // for tests and the console
-  return map;
+  const style = await loadStyle(config);
+  const m = new maplibregl.Map({container: 'map', style, center: style.center, zoom: style.zoom, hash: true,
+    attributionControl: {compact: window.innerWidth < 600}, localIdeographFontFamily: 'sans-serif'});
+  m.addControl(new maplibregl.NavigationControl({showCompass: false}), 'top-right');
+  m.addControl(new maplibregl.ScaleControl({unit: 'metric'}), 'bottom-left');
+  m.on('error', (e) => console.warn('map error', e.error && e.error.message));
+  m.on('click', (e) => pickAt(m, e.point));
+  m.on('mousemove', (e) => {
+    const hit = m.queryRenderedFeatures(box(e.point), {layers: pickLayers(m).filter((l) => l !== 'division-fill')});
+    m.getCanvas().style.cursor = hit.length ? 'pointer' : '';
+  });
+  await new Promise((resolve) => m.once('load', resolve));
+  m.addLayer({id: 'line-selected', type: 'line', source: 'diming', 'source-layer': 'boundary_lines', filter: ['==', ['id'], -1],
+    paint: {'line-color': '#d9480f', 'line-width': 5, 'line-opacity': 0.8}}, 'street-line');
+  m.addLayer({id: 'point-selected', type: 'circle', source: 'diming', 'source-layer': 'places', filter: ['==', ['id'], -1],
+    paint: {'circle-radius': 9, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#d9480f', 'circle-stroke-width': 3}});
+  window.dimingMap = m; // for tests and the console
+  return m;
 }
 
-function showMapMessage(text) {
-  const el = $('map-msg');
-  el.textContent = text;
-  el.hidden = false;
-}
+const box = (p) => [[p.x - 5, p.y - 5], [p.x + 5, p.y + 5]];
+const pickLayers = (m) => PICK.map(([l]) => l).filter((l) => m.getLayer(l));
 
-// showDivisions lists every division under the click, the deepest first,
-// and outlines it.
-function showDivisions(map, e) {
-  const seen = new Map();
-  for (const f of map.queryRenderedFeatures(e.point, {layers: ['division-fill']})) {
-    seen.set(f.properties.code, f.properties);
-  }
-  const chain = [...seen.values()].sort((a, b) => a.level - b.level);
-  if (chain.length === 0) {
-    closePanel(map);
-    return;
-  }
-  const d = chain[chain.length - 1];
-  $('panel-title').textContent = d.name;
-  const attrs = $('panel-attrs');
-  attrs.replaceChildren();
-  for (const [k, v] of [['名称', d.name], ['代码', d.code], ['级别', `${LEVELS[d.level] || d.level}（${d.level}）`], ['类型', d.kind || '—']]) {
-    const dt = document.createElement('dt');
-    dt.textContent = k;
-    const dd = document.createElement('dd');
-    dd.textContent = v;
-    dd.dataset.field = {名称: 'name', 代码: 'code', 级别: 'level', 类型: 'kind'}[k];
-    attrs.append(dt, dd);
-  }
-  const ol = $('panel-chain');
-  ol.replaceChildren(...chain.map((c) => {
-    const li = document.createElement('li');
-    li.textContent = `${LEVELS[c.level] || c.level} ${c.name}（${c.code}）`;
-    return li;
-  }));
-  $('panel').hidden = false;
-  map.setFilter('division-selected', ['==', ['get', 'code'], d.code]);
-}
-
-function closePanel(map) {
-  $('panel').hidden = true;
-  if (map) map.setFilter('division-selected', ['==', ['get', 'code'], '']);
-}
-
-// --- search ------------------------------------------------------------------
-
-// placeItems accepts the gazetteer's answer as an array or as an object
-// holding one ({items}, {results}, {places}).
-function placeItems(data) {
-  if (Array.isArray(data)) return data;
-  for (const k of ['items', 'results', 'places', 'data']) {
-    if (data && Array.isArray(data[k])) return data[k];
-  }
-  return [];
-}
-
-function placePoint(p) {
-  if (p.geometry && p.geometry.type === 'Point') return p.geometry.coordinates;
-  if (typeof p.lon === 'number' && typeof p.lat === 'number') return [p.lon, p.lat];
-  if (p.location && typeof p.location.lon === 'number') return [p.location.lon, p.location.lat];
-  if (Array.isArray(p.center)) return p.center;
-  return null;
-}
-
-async function search(map, q) {
-  const list = $('search-results');
-  list.replaceChildren();
-  list.hidden = false;
-  const note = (text) => {
-    const li = document.createElement('li');
-    li.className = 'note';
-    li.textContent = text;
-    list.append(li);
-  };
-  let r;
-  try {
-    r = await api('GET', '/api/v1/places?limit=20&q=' + encodeURIComponent(q));
-  } catch {
-    note('网络错误，请稍后再试');
-    return;
-  }
-  if (r.status === 404) {
-    // The gazetteer's search is not deployed on this server yet.
-    note('地名搜索服务暂未开通');
-    return;
-  }
-  if (!r.ok) {
-    note(errorText(r, '搜索失败'));
-    return;
-  }
-  const items = placeItems(r.data);
-  if (items.length === 0) {
-    note('没有找到“' + q + '”');
-    return;
-  }
-  for (const p of items.slice(0, 20)) {
-    const li = document.createElement('li');
-    const b = document.createElement('button');
-    b.type = 'button';
-    const extra = [p.romanization || p.pinyin, p.division_name || p.division || p.code].filter(Boolean).join(' · ');
-    b.textContent = (p.name || p.standard_name || '（无名）') + (extra ? '  ' + extra : '');
-    const pt = placePoint(p);
-    b.addEventListener('click', () => {
-      if (pt && map) map.flyTo({center: pt, zoom: Math.max(map.getZoom(), 12)});
-      list.hidden = true;
-    });
-    li.append(b);
-    list.append(li);
-  }
-}
-
-// --- sign-in -----------------------------------------------------------------
-
-function showUser() {
-  const signedIn = session.user !== null;
-  $('login').hidden = signedIn;
-  $('whoami').hidden = !signedIn;
-  $('whoami-name').textContent = signedIn ? '已登录：' + (session.user.display_name || session.user.username) : '';
-}
-
-async function login(form) {
-  const msg = $('login-msg');
-  msg.textContent = '正在登录…';
-  const r = await api('POST', '/api/v1/session', {username: form.username.value, password: form.password.value});
-  if (!r.ok) {
-    msg.textContent = r.status === 401 ? '用户名或密码不正确' : errorText(r, '登录失败');
-    return;
-  }
-  session.user = r.data.user;
-  session.csrf = r.data.csrf_token;
-  form.password.value = '';
-  msg.textContent = '';
-  showUser();
-}
-
-async function logout() {
-  await api('DELETE', '/api/v1/session');
-  session.user = null;
-  session.csrf = '';
-  showUser();
-}
-
-async function restoreSession() {
-  try {
-    const r = await api('GET', '/api/v1/session');
-    if (r.ok) {
-      session.user = r.data.user;
-      session.csrf = r.data.csrf_token;
+// pickAt opens the panel of the feature under the pointer, chosen by the
+// layer it was drawn in; the division around it only when nothing else is.
+function pickAt(m, point) {
+  const feats = m.queryRenderedFeatures(box(point), {layers: pickLayers(m)});
+  for (const [layer, kind] of PICK) {
+    const fs = feats.filter((f) => f.layer.id === layer);
+    if (fs.length === 0) continue;
+    if (kind === 'division') {
+      // Only the division exactly under the pointer, the deepest level.
+      const under = m.queryRenderedFeatures(point, {layers: ['division-fill']});
+      const d = (under.length ? under : fs).reduce((a, b) => (b.properties.level > a.properties.level ? b : a));
+      select('division', d.properties.code);
+    } else {
+      select(kind, fs[0].id, fs[0].properties);
     }
-  } catch { /* signed out */ }
-  showUser();
+    return;
+  }
+  closePanel();
 }
 
-// --- start -------------------------------------------------------------------
+function highlight(kind, id, data) {
+  if (!map) return;
+  // A division's own name outlines the division.
+  const code = kind === 'division' ? String(id) : (kind === 'place' && data?.source_division) || '';
+  map.setFilter('division-selected', ['==', ['get', 'code'], code]);
+  map.setFilter('line-selected', ['==', ['id'], kind === 'line' ? Number(id) : -1]);
+  map.setFilter('point-selected', ['==', ['id'], kind === 'place' ? Number(id) : -1]);
+}
+
+// panelPadding keeps what the map flies to clear of the panel: beside it
+// on a desktop, above it on a phone (where it is a bottom sheet).
+function panelPadding() {
+  const phone = window.innerWidth <= 700;
+  return phone ? {top: 30, bottom: Math.round(window.innerHeight * 0.5), left: 20, right: 20} : {top: 40, bottom: 40, left: 380, right: 40};
+}
+
+// flyTo moves the map to a locus: its bounding box, or its point.
+function flyTo(l) {
+  if (!map || !l) return;
+  const [w, s, e, n] = l.bbox || [];
+  if (l.bbox && (e - w > 0.002 || n - s > 0.002)) {
+    map.fitBounds([[w, s], [e, n]], {padding: panelPadding(), maxZoom: 15, duration: 800});
+  } else if (l.point) {
+    map.flyTo({center: l.point, zoom: Math.max(map.getZoom(), 15), padding: panelPadding(), duration: 800});
+  }
+}
+
+// select opens the panel of one feature and records it in the URL.
+async function select(kind, id, props = {}, {fly = false} = {}) {
+  writeSelection(kind, id);
+  highlight(kind, id);
+  const out = await panels.open(kind, id, props);
+  if (!fly || !out?.data) return;
+  if (out.data.point || out.data.bbox) {
+    flyTo(out.data);
+  } else if (kind === 'division') {
+    // A division is where its own name is: the place named after it.
+    const r = await api('GET', `/api/v1/places?category=2&limit=20&division=${encodeURIComponent(id)}`);
+    const own = r.ok && r.data.places.find((p) => p.division_code === String(id));
+    if (own) flyTo(own);
+  } else if (out.data.position) {
+    flyTo({point: out.data.position});
+  }
+}
+
+function closePanel() {
+  panels.close();
+  writeSelection(null);
+  highlight(null);
+}
+
+// --- start ----------------------------------------------------------------------
 
 async function main() {
-  restoreSession();
-  const map = await startMap();
-  $('search').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const q = $('search-q').value.trim();
-    if (q) search(map, q);
-  });
-  $('login').addEventListener('submit', (e) => {
-    e.preventDefault();
-    login(e.target);
-  });
-  $('logout').addEventListener('click', logout);
-  $('panel-close').addEventListener('click', () => closePanel(map));
+  const config = JSON.parse($('map-config').textContent || '{}');
+  const hadView = !!location.hash; // MapLibre writes one as soon as it starts
+  panels = new Panels({root: $('panel'), kindEl: $('panel-kind'), titleEl: $('panel-title'), body: $('panel-body'),
+    onOpen: (kind, id, out) => { writeSelection(kind, id); highlight(kind, id, out.data); }});
+  $('panel-close').addEventListener('click', closePanel);
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !$('panel').hidden && document.activeElement !== $('search-q')) closePanel(); });
+  createSearch({form: $('search'), input: $('search-q'), list: $('search-results'), status: $('search-status'),
+    onPick: (h) => {
+      const id = h.current ? h.current.id : h.id;
+      flyTo(h);
+      select('place', id);
+      $('panel-title').focus();
+    }});
+  for (const b of document.querySelectorAll('[data-signout]')) {
+    b.addEventListener('click', async () => {
+      await signOut();
+      location.reload();
+    });
+  }
+  if (session.csrf) restoreSession();
+  map = await startMap(config);
+  const sel = selectionFromURL();
+  if (sel) select(sel.kind, sel.id, {}, {fly: !hadView});
 }
 
 main();
