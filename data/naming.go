@@ -122,14 +122,34 @@ func scanReport(r pgx.CollectableRow) (gazetteer.Report, error) {
 	return x, err
 }
 
-// FindApplications lists applications within scope, in state (or all).
+// FindApplications lists applications within scope, in state (or all),
+// each with its reports (not its events).
 func (db *DB) FindApplications(ctx context.Context, scope string, state gazetteer.State) ([]gazetteer.Application, error) {
+	const op = "data.FindApplications"
 	rows, err := db.Pool.Query(ctx, `SELECT `+appCols+` FROM naming_applications WHERE division_code LIKE $1
 		AND ($2 = '' OR state = $2) ORDER BY id DESC LIMIT 500`, likePrefix(diming.CodePrefix(scope)), string(state))
 	if err != nil {
-		return nil, translate("data.FindApplications", err)
+		return nil, translate(op, err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (gazetteer.Application, error) { return scanApp(r) })
+	apps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gazetteer.Application, error) { return scanApp(r) })
+	if err != nil || len(apps) == 0 {
+		return apps, translate(op, err)
+	}
+	ids, at := make([]int64, len(apps)), map[int64]int{}
+	for i, a := range apps {
+		ids[i], at[a.ID] = a.ID, i
+	}
+	rows, err = db.Pool.Query(ctx, `SELECT id, application_id, kind, title, body, author, created_at FROM naming_reports
+		WHERE application_id = ANY($1) ORDER BY id`, ids)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	reports, err := pgx.CollectRows(rows, scanReport)
+	for _, r := range reports {
+		a := &apps[at[r.ApplicationID]]
+		a.Reports = append(a.Reports, r)
+	}
+	return apps, translate(op, err)
 }
 
 // lockApp reads an application for update and checks its version.
