@@ -8,6 +8,7 @@ import (
 
 	"github.com/diming/diming/gazetteer"
 	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb/geojson"
 )
 
 type applicationRequest struct {
@@ -36,10 +37,10 @@ type applicationRequest struct {
 func (r applicationRequest) Valid(context.Context) map[string]string {
 	p := map[string]string{}
 	if _, err := parseReadings(r.Readings); err != nil {
-		p["readings"] = "keys are character positions from 0"
+		p["readings"] = "读音的键是字的位置，从 0 开始"
 	}
 	if _, err := parseGeometry(r.Geometry); err != nil {
-		p["geometry"] = "a GeoJSON geometry"
+		p["geometry"] = "位置应为 GeoJSON 几何图形"
 	}
 	return p
 }
@@ -100,8 +101,38 @@ func handleNamingCheck(g *gazetteer.Service) echo.HandlerFunc {
 			return err
 		}
 		return c.JSON(http.StatusOK, map[string]any{"romanization": p.Romanization.Text, "romanization_toned": p.Romanization.Toned,
-			"specific": p.Specific, "generic": p.Generic, "findings": toFindingDTOs(fs), "ok": len(fs.Blocking()) == 0})
+			"specific": p.Specific, "generic": p.Generic, "findings": toFindingDTOs(fs), "ok": len(fs.Blocking()) == 0,
+			"clashes": clashGeometries(c, g, fs)})
 	}
+}
+
+// clashDTO is a clashing place with its geometry, for the proposal map.
+type clashDTO struct {
+	placeRefDTO
+	Rule     string          `json:"rule"`
+	Geometry json.RawMessage `json:"geometry,omitempty"`
+}
+
+// maxClashShapes bounds the places whose geometry a check answer carries.
+const maxClashShapes = 20
+
+// clashGeometries returns the places the findings clash with, each with
+// its geometry so the proposal map can highlight it.
+func clashGeometries(c echo.Context, g *gazetteer.Service, fs gazetteer.Findings) []clashDTO {
+	out := []clashDTO{}
+	for _, f := range fs {
+		for _, r := range f.Conflicts {
+			if len(out) == maxClashShapes {
+				return out
+			}
+			d := clashDTO{placeRefDTO: toPlaceRefDTO(r), Rule: f.Rule}
+			if p, err := g.FindPlace(c.Request().Context(), r.ID); err == nil && p.Geometry != nil {
+				d.Geometry, _ = json.Marshal(geojson.NewGeometry(p.Geometry))
+			}
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 type applicationDTO struct {
@@ -247,11 +278,11 @@ type actRequest struct {
 func (r actRequest) Valid(context.Context) map[string]string {
 	p := map[string]string{}
 	if r.Version <= 0 {
-		p["version"] = "the version you read"
+		p["version"] = "请带上你读取时的版本号"
 	}
 	if r.Date != "" {
 		if _, err := time.Parse(time.DateOnly, r.Date); err != nil {
-			p["date"] = "YYYY-MM-DD"
+			p["date"] = "日期格式为 YYYY-MM-DD"
 		}
 	}
 	return p

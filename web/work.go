@@ -189,4 +189,5 @@ func addWorkRoutes(e *echo.Echo, p *pages, cfg Config, d Deps) {
 		}
 		return p.render(c, http.StatusOK, "home", pageData{Title: "工作台", Active: "home"})
 	})
+	addNamingPages(w, p, d)
 }
