@@ -208,6 +208,8 @@ func (s *Service) prepare(ctx context.Context, a *Application, act Action, in Ac
 		return err
 	}
 	switch act {
+	case ActSubmit:
+		return a.complete()
 	case ActStartEvaluation:
 		end := today.AddDate(0, 0, a.ConsultationDays)
 		a.ConsultationEnds = &end
@@ -230,6 +232,27 @@ func (s *Service) prepare(ctx context.Context, a *Application, act Action, in Ac
 		return s.prepareAnnouncement(ctx, a, day, eff)
 	}
 	return nil
+}
+
+// complete refuses an application that lacks what Art. 11 asks of every
+// application (DOMAIN.md §4 rule 13): the applicant, the proposal and its
+// reasons, and the entity's location, size and nature.
+func (a Application) complete() error {
+	fe := diming.FieldErrors{}
+	for _, f := range []struct{ field, value, msg string }{
+		{"applicant", a.Applicant, "请填写申请单位"},
+		{"reasons", a.Reasons, "请写明命名方案及理由"},
+		{"location", a.Location, "请描述地理实体的位置"},
+		{"size_nature", a.SizeNature, "请写明地理实体的规模和性质"},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			fe.Add(f.field, f.msg)
+		}
+	}
+	if len(fe) == 0 {
+		return nil
+	}
+	return &diming.Error{Kind: diming.Invalid, Msg: "申请材料不全，请补全后再提交（《地名管理条例》第十一条）", Fields: fe}
 }
 
 // actionDay is the date an approval, filing or announcement is recorded
