@@ -3,6 +3,7 @@ package gazetteer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -214,12 +215,7 @@ func (s *Service) prepare(ctx context.Context, a *Application, act Action, in Ac
 		end := today.AddDate(0, 0, a.ConsultationDays)
 		a.ConsultationEnds = &end
 	case ActCompleteEval:
-		if miss := a.MissingReports(); len(miss) > 0 {
-			return diming.E(diming.Invalid, "请先附上缺少的报告："+reportList(miss), map[string]string{"reports": "缺少" + reportList(miss)})
-		}
-		if a.ConsultationEnds != nil && today.Before(*a.ConsultationEnds) {
-			return diming.Errorf(diming.Invalid, "公开征求意见到 %s 才结束", a.ConsultationEnds.Format(time.DateOnly))
-		}
+		return a.EvaluationDone(today)
 	case ActApprove:
 		return s.prepareApproval(ctx, a, in, day, eff)
 	case ActFile:
@@ -230,6 +226,18 @@ func (s *Service) prepare(ctx context.Context, a *Application, act Action, in Ac
 		}
 	case ActAnnounce:
 		return s.prepareAnnouncement(ctx, a, day, eff)
+	}
+	return nil
+}
+
+// EvaluationDone refuses to close the evaluation while a required report
+// is missing or the public consultation is still running. Invalid.
+func (a Application) EvaluationDone(today time.Time) error {
+	if miss := a.MissingReports(); len(miss) > 0 {
+		return diming.E(diming.Invalid, "请先附上缺少的报告："+reportList(miss), map[string]string{"reports": "缺少" + reportList(miss)})
+	}
+	if a.ConsultationEnds != nil && today.Before(*a.ConsultationEnds) {
+		return diming.Errorf(diming.Invalid, "公开征求意见到 %s 才结束", a.ConsultationEnds.Format(time.DateOnly))
 	}
 	return nil
 }
@@ -395,9 +403,17 @@ func (s *Service) Queue(ctx context.Context) ([]QueueItem, error) {
 	today := s.today()
 	var out []QueueItem
 	for _, a := range as {
-		q := QueueItem{Application: a, Actions: a.ActionsFor(u)}
-		for _, k := range a.ReportsFor(u) {
-			if !a.hasReport(k) && (k != ReportOther) {
+		q := QueueItem{Application: a}
+		for _, act := range a.ActionsFor(u) {
+			// Closing the evaluation waits for the reports and the
+			// consultation; until then it waits for others, not for u.
+			if act != ActCompleteEval || a.EvaluationDone(today) == nil {
+				q.Actions = append(q.Actions, act)
+			}
+		}
+		mine := a.ReportsFor(u)
+		for _, k := range a.MissingReports() {
+			if slices.Contains(mine, k) {
 				q.Reports = append(q.Reports, k)
 			}
 		}

@@ -297,16 +297,6 @@ func (a Application) ReportsFor(u *diming.User) []ReportKind {
 	return out
 }
 
-// hasReport reports whether a report of kind k is attached.
-func (a Application) hasReport(k ReportKind) bool {
-	for _, r := range a.Reports {
-		if r.Kind == k {
-			return true
-		}
-	}
-	return false
-}
-
 // Deadline is the next date that matters for a: the legal deadline of
 // filing or announcement, or the end of the public consultation. What
 // names it ("filing", "announcement", "consultation"); ok is false when
@@ -333,7 +323,7 @@ func DeadlineLabel(what string) string {
 type QueueItem struct {
 	Application Application
 	Actions     []Action
-	Reports     []ReportKind // report kinds the user may attach that are still missing
+	Reports     []ReportKind // required reports still missing that the user may attach
 	DueWhat     string       // see Application.Deadline
 	Due         *time.Time
 	// DaysLate is how many days a legal deadline (filing, announcement)

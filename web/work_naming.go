@@ -154,6 +154,7 @@ type actionForm struct {
 	Approve  bool // approving body, document, government flag
 	Dated    bool
 	Danger   bool
+	Hint     string // why the action would be refused now, if it would
 }
 
 type applicationPage struct {
@@ -197,8 +198,10 @@ func handleApplicationPage(p *pages, g *gazetteer.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		now := time.Now().UTC()
+		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 		pg := applicationPage{App: toApplicationDTO(a), StateLabel: a.State.Label(), Category: gazetteer.CategoryNames[a.Category],
-			Today: time.Now().Format(time.DateOnly)}
+			Today: today.Format(time.DateOnly)}
 		if prop, err := a.Proposal(); err == nil {
 			pg.Romanization = prop.Romanization.Text
 		}
@@ -232,6 +235,11 @@ func handleApplicationPage(p *pages, g *gazetteer.Service) echo.HandlerFunc {
 			pg.Actions = append(pg.Actions, actionForm{Action: string(act), Label: act.Label(), NeedNote: t.NeedNote,
 				Approve: act == gazetteer.ActApprove, Dated: act.Dated(),
 				Danger: act == gazetteer.ActDeny || act == gazetteer.ActNotAccept})
+			if act == gazetteer.ActCompleteEval {
+				if err := a.EvaluationDone(today); err != nil {
+					pg.Actions[len(pg.Actions)-1].Hint = diming.MessageOf(err)
+				}
+			}
 		}
 		for _, k := range a.ReportsFor(u) {
 			pg.ReportKinds = append(pg.ReportKinds, option{Value: string(k), Label: k.Label()})

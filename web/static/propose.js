@@ -43,6 +43,7 @@ async function runCheck() {
     findingsBox.replaceChildren(note('输入名称后显示检查结果。'));
     romanBox.textContent = '';
     showClashes([]);
+    setSubmitState(true);
     return;
   }
   delete body.version;
@@ -151,6 +152,7 @@ function setSubmitState(ok) {
   const b = document.getElementById('submit-btn');
   b.classList.toggle('blocked', !ok);
   b.title = ok ? '' : '检查发现问题，提交会被拒绝；请先修改名称或写明理由';
+  document.getElementById('submit-hint').hidden = ok;
 }
 
 // showClashes draws the clashing places in red.
