@@ -169,11 +169,27 @@ func TestNamingProposeInBrowser(t *testing.T) {
 	waitTrue(t, ctx, "人民路 highlighted on the map",
 		`dimingProposeMap.queryRenderedFeatures({layers: ['clash-line']}).some(f => f.properties.name === '人民路')`)
 
+	r := eval[[]float64](t, ctx, `(() => { const r = dimingProposeMap.getCanvas().getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
+	clicks := func(tool string, pts ...[2]float64) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-draw=`+tool+`]`))); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pts {
+			if err := chromedp.Do(ctx, chromedp.MouseClickXY(r[0]+r[2]*p[0], r[1]+r[3]*p[1]), chromedp.Sleep(300*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// A polygon closes on its first point; a half-drawn line is no geometry.
+	clicks("polygon", [2]float64{0.3, 0.3}, [2]float64{0.6, 0.3}, [2]float64{0.6, 0.6}, [2]float64{0.3, 0.3})
+	waitText(t, ctx, `#geom-state`, "已绘制面（3 个点）")
+	clicks("linestring", [2]float64{0.3, 0.4})
+	waitText(t, ctx, `#geom-state`, "尚未绘制位置")
 	// Draw the road as a line: two clicks, then a click on the last point.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-draw=linestring]`))); err != nil {
 		t.Fatal(err)
 	}
-	r := eval[[]float64](t, ctx, `(() => { const r = dimingProposeMap.getCanvas().getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
 	x0, y0 := r[0]+r[2]*0.3, r[1]+r[3]*0.4
 	x1, y1 := r[0]+r[2]*0.7, r[1]+r[3]*0.6
 	for _, p := range [][2]float64{{x0, y0}, {x1, y1}, {x1, y1}} {
