@@ -364,7 +364,7 @@ func TestNamingReviewInBrowser(t *testing.T) {
 	eval[bool](t, ctx, `(() => { [...document.querySelectorAll('li a')].find(a => a.textContent.includes('云门路')).click(); return true; })()`)
 	waitText(t, ctx, `body`, "若政复〔2026〕7号")
 	ann := strings.Join(strings.Fields(text(t, ctx, `body`)), "")
-	for _, want := range []string{"标准名称云门路", "罗马字母拼写YunmenLu", "批准时间" + approved, "发布时间" + announced} {
+	for _, want := range []string{"标准名称云门路", "罗马字母拼写YunmenLu", "批准时间" + approved, "发布日期" + announced} {
 		if !strings.Contains(ann, want) {
 			t.Errorf("announcement page lacks %q:\n%s", want, ann)
 		}
