@@ -18,8 +18,8 @@ func completeApp(name, division string) gazetteer.NewApplication {
 // the applicant, reasons, location, size and nature; each missing one is
 // named, and nothing changes.
 func TestSubmitNeedsCompleteApplication(t *testing.T) {
-	f := newGazFixture(t, "339906")
-	a := f.mustApp(t, gazetteer.NewApplication{Name: "缺料路", Category: gazetteer.Street, DivisionCode: "339906100", Reasons: "新建道路"})
+	f := newGazFixture(t, "339926")
+	a := f.mustApp(t, gazetteer.NewApplication{Name: "缺料路", Category: gazetteer.Street, DivisionCode: "339926100", Reasons: "新建道路"})
 	err := f.act(t, "committee", &a, gazetteer.ActSubmit, gazetteer.ActInput{})
 	var de *diming.Error
 	if diming.KindOf(err) != diming.Invalid || !asError(err, &de) {
@@ -42,8 +42,8 @@ func TestSubmitNeedsCompleteApplication(t *testing.T) {
 // the approver gives; a future date, or one before the step it follows,
 // is refused on the date field.
 func TestDatesGivenAreKept(t *testing.T) {
-	f := newGazFixture(t, "339907")
-	a := f.mustApp(t, completeApp("留日路", "339907100"))
+	f := newGazFixture(t, "339927")
+	a := f.mustApp(t, completeApp("留日路", "339927100"))
 	for _, s := range []gazetteer.Action{gazetteer.ActSubmit, gazetteer.ActAccept, gazetteer.ActStartEvaluation, gazetteer.ActCompleteEval} {
 		if err := f.act(t, "committee", &a, s, gazetteer.ActInput{}); err != nil {
 			t.Fatalf("%s = %v", s, err)
@@ -92,18 +92,18 @@ func TestDatesGivenAreKept(t *testing.T) {
 // TestQueueByRoleOverdueFirst: each role sees what it may do now, overdue
 // filings first; a stale version is a Conflict whatever the state.
 func TestQueueByRoleOverdueFirst(t *testing.T) {
-	f := newGazFixture(t, "339908")
-	fresh := f.mustApp(t, completeApp("待受理路", "339908100"))
+	f := newGazFixture(t, "339928")
+	fresh := f.mustApp(t, completeApp("待受理路", "339928100"))
 	if err := f.act(t, "committee", &fresh, gazetteer.ActSubmit, gazetteer.ActInput{}); err != nil {
 		t.Fatal(err)
 	}
-	late := f.mustApp(t, completeApp("逾期路", "339908100"))
+	late := f.mustApp(t, completeApp("逾期路", "339928100"))
 	for _, s := range []gazetteer.Action{gazetteer.ActSubmit, gazetteer.ActAccept, gazetteer.ActStartEvaluation, gazetteer.ActCompleteEval} {
 		if err := f.act(t, "committee", &late, s, gazetteer.ActInput{}); err != nil {
 			t.Fatalf("%s = %v", s, err)
 		}
 	}
-	pending := f.mustApp(t, completeApp("待批路", "339908101"))
+	pending := f.mustApp(t, completeApp("待批路", "339928101"))
 	for _, s := range []gazetteer.Action{gazetteer.ActSubmit, gazetteer.ActAccept, gazetteer.ActStartEvaluation, gazetteer.ActCompleteEval} {
 		if err := f.act(t, "committee", &pending, s, gazetteer.ActInput{}); err != nil {
 			t.Fatalf("%s = %v", s, err)
