@@ -378,6 +378,22 @@ func (s *Service) AttachReport(ctx context.Context, id int64, r Report) (Report,
 	return s.store.AddReport(ctx, r)
 }
 
+// ReportFile returns the file of report reportID of application appID,
+// to staff whose scope covers the application. NotFound, Unauthorized.
+func (s *Service) ReportFile(ctx context.Context, appID, reportID int64) (ReportFile, error) {
+	if _, err := s.FindApplication(ctx, appID); err != nil {
+		return ReportFile{}, err
+	}
+	f, owner, err := s.store.FindReportFile(ctx, reportID)
+	if err != nil {
+		return ReportFile{}, err
+	}
+	if owner != appID {
+		return ReportFile{}, diming.E("gazetteer.ReportFile", diming.NotFound, "这件申请没有此报告文件")
+	}
+	return f, nil
+}
+
 // Overdue lists approved applications whose filing or announcement is
 // past its legal deadline, in the user's scope.
 func (s *Service) Overdue(ctx context.Context) ([]Overdue, error) {

@@ -147,6 +147,20 @@ type Report struct {
 	Body          string
 	Author        string
 	CreatedAt     time.Time
+	// File is the report's document, nil for a report given as text only.
+	File *ReportFile
+}
+
+// ReportFile is the document file of a report: its name, type, size and
+// SHA-256; Content is read only when the file is downloaded.
+type ReportFile struct {
+	ID          int64
+	ReportID    int64
+	Name        string
+	ContentType string
+	Size        int
+	SHA256      string // hex
+	Content     []byte `json:"-"`
 }
 
 // Event is one recorded transition: who took it, when, and why.

@@ -177,6 +177,7 @@ type applicationPage struct {
 
 type reportRow struct {
 	Kind, Title, Body, Author, At string
+	File                          *reportFileDTO
 }
 
 type eventRow struct {
@@ -224,7 +225,7 @@ func handleApplicationPage(p *pages, g *gazetteer.Service) echo.HandlerFunc {
 		}
 		for _, r := range a.Reports {
 			pg.Reports = append(pg.Reports, reportRow{Kind: r.Kind.Label(), Title: r.Title, Body: r.Body, Author: r.Author,
-				At: r.CreatedAt.Format("2006-01-02 15:04")})
+				At: r.CreatedAt.Format("2006-01-02 15:04"), File: toReportDTO(r).File})
 		}
 		for _, e := range a.Events {
 			pg.Events = append(pg.Events, eventRow{Action: e.Action.Label(), From: e.From.Label(), To: e.To.Label(), Actor: e.Actor,

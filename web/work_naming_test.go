@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -307,7 +309,13 @@ func TestNamingReviewInBrowser(t *testing.T) {
 	act("complete_evaluation")
 	waitText(t, ctx, `#act-complete_evaluation .form-error`, "专家论证报告")
 
-	// The expert finds it in the queue and records the evaluation.
+	// The expert finds it in the queue and records the evaluation, with
+	// the signed report as a PDF.
+	const pdfText = "%PDF-1.4\n% 云门路命名专家论证意见（测试）\n"
+	pdf := filepath.Join(t.TempDir(), "云门路专家论证.pdf")
+	if err := os.WriteFile(pdf, []byte(pdfText), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	signIn(t, ctx, env.srv.URL, "nm-expert", "/work/queue")
 	waitText(t, ctx, `table.queue`, "云门路")
 	waitText(t, ctx, fmt.Sprintf(`tr[data-id="%d"]`, id), "附专家论证报告")
@@ -315,10 +323,15 @@ func TestNamingReviewInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#report-form[data-enhanced]`)),
 		chromedp.SendKeys(chromedp.CSS(`#report-form input[name=title]`), "云门路命名专家论证意见"),
 		chromedp.SendKeys(chromedp.CSS(`#report-form textarea[name=body]`), "名称含义健康，与周边地名协调，同意命名。"),
+		chromedp.SetUploadFiles(chromedp.CSS(`#report-form input[name=file]`), []string{pdf}),
 		chromedp.Click(chromedp.CSS(`#report-form button[type=submit]`))); err != nil {
 		t.Fatalf("expert report: %v", err)
 	}
 	waitText(t, ctx, `.reports`, "云门路命名专家论证意见")
+	waitText(t, ctx, `.reports .file`, "云门路专家论证.pdf")
+	if got := eval[string](t, ctx, `fetch(document.querySelector('.reports .file a').href).then(r => r.text())`); got != pdfText {
+		t.Errorf("the uploaded report downloads as %q", got)
+	}
 	if n := eval[int](t, ctx, `document.querySelectorAll('form.act-form').length`); n != 0 {
 		t.Errorf("the expert sees %d transition forms, want none", n)
 	}

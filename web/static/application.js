@@ -3,6 +3,36 @@
 // form.js forms posting to the API. The map module (MapLibre, 1.7 MB) is
 // imported when needed, so the page's forms are wired without waiting for it.
 
+import {session} from './api.js';
+import {showErrors} from './form.js';
+
+// The report form carries a file, so it goes as multipart/form-data
+// rather than form.js's JSON; errors show beside the fields the same way.
+const reportForm = document.getElementById('report-form');
+if (reportForm) {
+  reportForm.dataset.enhanced = '1';
+  reportForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const button = reportForm.querySelector('button[type=submit]');
+    button.disabled = true;
+    let r;
+    try {
+      const res = await fetch(reportForm.dataset.api, {method: 'POST', body: new FormData(reportForm),
+        headers: {'Accept': 'application/json', 'X-CSRF-Token': session.csrf}, credentials: 'same-origin'});
+      let data = null;
+      try { data = await res.json(); } catch { data = null; }
+      r = {status: res.status, ok: res.ok, data};
+    } catch {
+      r = {status: 0, ok: false, data: {error: {message: '网络错误，请检查网络后重试'}}};
+    } finally {
+      button.disabled = false;
+    }
+    if (r.ok) location.reload();
+    else showErrors(reportForm, r);
+  });
+}
+
+
 async function init() {
   const box = document.getElementById('app-map');
   if (!box) return;
