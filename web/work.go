@@ -37,7 +37,12 @@ func newPages(a *assets) (*pages, error) {
 		"who":       displayName,
 		"roles":     roleNames,
 		"role":      roleName,
-		"kb":        func(n int) string { return strconv.FormatFloat(float64(n)/1024, 'f', 1, 64) + " KB" },
+		"kb": func(n int) string {
+			if n < 1024 {
+				return strconv.Itoa(n) + " 字节"
+			}
+			return strconv.FormatFloat(float64(n)/1024, 'f', 1, 64) + " KB"
+		},
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
