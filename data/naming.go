@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -95,8 +96,7 @@ func (db *DB) FindApplication(ctx context.Context, id int64) (gazetteer.Applicat
 	if err != nil {
 		return a, translate(op, err)
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT id, application_id, kind, title, body, author, created_at FROM naming_reports
-		WHERE application_id=$1 ORDER BY id`, id)
+	rows, err := db.Pool.Query(ctx, reportCols+` WHERE r.application_id=$1 ORDER BY r.id`, id)
 	if err != nil {
 		return a, translate(op, err)
 	}
@@ -116,20 +116,51 @@ func (db *DB) FindApplication(ctx context.Context, id int64) (gazetteer.Applicat
 	return a, translate(op, err)
 }
 
+// reportCols reads reports with their file's metadata (not its content).
+const reportCols = `SELECT r.id, r.application_id, r.kind, r.title, r.body, r.author, r.created_at,
+	f.id, coalesce(f.filename,''), coalesce(f.content_type,''), coalesce(f.size,0), coalesce(encode(f.sha256,'hex'),'')
+	FROM naming_reports r LEFT JOIN naming_files f ON f.report_id = r.id`
+
 func scanReport(r pgx.CollectableRow) (gazetteer.Report, error) {
 	var x gazetteer.Report
-	err := r.Scan(&x.ID, &x.ApplicationID, &x.Kind, &x.Title, &x.Body, &x.Author, &x.CreatedAt)
+	var fileID *int64
+	var f gazetteer.ReportFile
+	err := r.Scan(&x.ID, &x.ApplicationID, &x.Kind, &x.Title, &x.Body, &x.Author, &x.CreatedAt,
+		&fileID, &f.Name, &f.ContentType, &f.Size, &f.SHA256)
+	if fileID != nil {
+		f.ID, f.ReportID = *fileID, x.ID
+		x.File = &f
+	}
 	return x, err
 }
 
-// FindApplications lists applications within scope, in state (or all).
+// FindApplications lists applications within scope, in state (or all),
+// each with its reports (not its events).
 func (db *DB) FindApplications(ctx context.Context, scope string, state gazetteer.State) ([]gazetteer.Application, error) {
+	const op = "data.FindApplications"
 	rows, err := db.Pool.Query(ctx, `SELECT `+appCols+` FROM naming_applications WHERE division_code LIKE $1
 		AND ($2 = '' OR state = $2) ORDER BY id DESC LIMIT 500`, likePrefix(diming.CodePrefix(scope)), string(state))
 	if err != nil {
-		return nil, translate("data.FindApplications", err)
+		return nil, translate(op, err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (gazetteer.Application, error) { return scanApp(r) })
+	apps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gazetteer.Application, error) { return scanApp(r) })
+	if err != nil || len(apps) == 0 {
+		return apps, translate(op, err)
+	}
+	ids, at := make([]int64, len(apps)), map[int64]int{}
+	for i, a := range apps {
+		ids[i], at[a.ID] = a.ID, i
+	}
+	rows, err = db.Pool.Query(ctx, reportCols+` WHERE r.application_id = ANY($1) ORDER BY r.id`, ids)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	reports, err := pgx.CollectRows(rows, scanReport)
+	for _, r := range reports {
+		a := &apps[at[r.ApplicationID]]
+		a.Reports = append(a.Reports, r)
+	}
+	return apps, translate(op, err)
 }
 
 // lockApp reads an application for update and checks its version.
@@ -233,21 +264,43 @@ func insertAnnouncement(ctx context.Context, tx pgx.Tx, n *gazetteer.Announcemen
 	return audit(ctx, tx, Change{Action: "announcement.publish", Entity: "announcement", EntityID: strconv.FormatInt(n.ID, 10), After: n})
 }
 
-// AddReport attaches a report to an application.
+// AddReport attaches a report, with its file when it has one, in one
+// transaction; both are audited (the file by name, size and SHA-256).
 func (db *DB) AddReport(ctx context.Context, r gazetteer.Report) (gazetteer.Report, error) {
-	var out gazetteer.Report
+	out := r
 	err := db.WithTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `INSERT INTO naming_reports (application_id, kind, title, body, author) VALUES ($1,$2,$3,$4,$5)
-			RETURNING id, application_id, kind, title, body, author, created_at`, r.ApplicationID, string(r.Kind), r.Title, r.Body, r.Author)
+		err := tx.QueryRow(ctx, `INSERT INTO naming_reports (application_id, kind, title, body, author) VALUES ($1,$2,$3,$4,$5)
+			RETURNING id, created_at`, r.ApplicationID, string(r.Kind), r.Title, r.Body, r.Author).Scan(&out.ID, &out.CreatedAt)
 		if err != nil {
 			return err
 		}
-		if out, err = pgx.CollectExactlyOneRow(rows, scanReport); err != nil {
-			return err
+		if r.File != nil {
+			f := *r.File
+			sum, err := hex.DecodeString(f.SHA256)
+			if err != nil {
+				return err
+			}
+			if err := tx.QueryRow(ctx, `INSERT INTO naming_files (report_id, filename, content_type, size, sha256, content, uploaded_by)
+				VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id`, out.ID, f.Name, f.ContentType, f.Size, sum, f.Content, r.Author).Scan(&f.ID); err != nil {
+				return err
+			}
+			f.ReportID, f.Content = out.ID, nil
+			out.File = &f
 		}
 		return audit(ctx, tx, Change{Action: "naming.report", Entity: "naming_application", EntityID: strconv.FormatInt(r.ApplicationID, 10), After: out})
 	})
 	return out, translate("data.AddReport", err)
+}
+
+// FindReportFile returns a report's file with its content, and the
+// application of the report. NotFound.
+func (db *DB) FindReportFile(ctx context.Context, reportID int64) (gazetteer.ReportFile, int64, error) {
+	var f gazetteer.ReportFile
+	var app int64
+	err := db.Pool.QueryRow(ctx, `SELECT f.id, f.report_id, f.filename, f.content_type, f.size, encode(f.sha256,'hex'), f.content,
+		r.application_id FROM naming_files f JOIN naming_reports r ON r.id = f.report_id WHERE f.report_id=$1`, reportID).
+		Scan(&f.ID, &f.ReportID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.Content, &app)
+	return f, app, translate("data.FindReportFile", err)
 }
 
 // FindOverdue lists approved applications within scope whose filing or

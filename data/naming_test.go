@@ -237,7 +237,7 @@ func TestWordListsBlocksAndWarnings(t *testing.T) {
 func TestNamingWorkflowWalksEveryState(t *testing.T) {
 	f := newGazFixture(t, "339904")
 	a := f.mustApp(t, gazetteer.NewApplication{Name: "长乐路", Category: gazetteer.Street, DivisionCode: "339904100",
-		Readings: gazetteer.Readings{0: "zhǎng"}, Reasons: "新建道路", Location: "甲镇东侧，南起滨河路，北至环城北路",
+		Readings: gazetteer.Readings{0: "zhǎng"}, Reasons: "新建道路", Location: "甲镇东侧，南起滨河路，北至环城北路", SizeNature: "长约 900 米，城市支路",
 		Applicant: "甲镇人民政府", RequiredReports: []gazetteer.ReportKind{gazetteer.ReportExpert, gazetteer.ReportConsultation},
 		ConsultationDays: 7})
 	if a.State != gazetteer.Draft {
@@ -328,7 +328,8 @@ func TestRenameKeepsOldNameFindable(t *testing.T) {
 	}
 	var err error
 	a, err = f.svc.UpdateApplication(f.as(t, "committee"), a.ID, gazetteer.NewApplication{RenameOf: &old.ID, Name: "新街村",
-		DivisionCode: "339905100001", Reasons: "合并", ProtectionMeasures: "设立旧街村地名纪念碑，派生命名旧街路"}, a.Version)
+		DivisionCode: "339905100001", Reasons: "合并", ProtectionMeasures: "设立旧街村地名纪念碑，派生命名旧街路",
+		Applicant: "甲镇人民政府", Location: "甲镇北部", SizeNature: "村民委员会驻地，约 1200 人"}, a.Version)
 	if err != nil {
 		t.Fatal(err)
 	}

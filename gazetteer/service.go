@@ -51,7 +51,11 @@ type Store interface {
 	FindApplication(ctx context.Context, id int64) (Application, error)
 	FindApplications(ctx context.Context, scope string, state State) ([]Application, error)
 	UpdateApplication(ctx context.Context, a Application) (Application, error)
+	// AddReport stores a report with its file, if any, in one transaction.
 	AddReport(ctx context.Context, r Report) (Report, error)
+	// FindReportFile returns a report's file with its content and the
+	// application the report belongs to. NotFound.
+	FindReportFile(ctx context.Context, reportID int64) (ReportFile, int64, error)
 	// Transition moves a to ev.To with a's other changes, checking a's
 	// version, and applies eff in the same transaction.
 	Transition(ctx context.Context, a Application, ev Event, eff Effect) (Application, error)

@@ -26,6 +26,19 @@ const (
 	Announced           State = "announced" // 公告
 )
 
+var stateLabels = map[State]string{
+	Draft: "草稿", Submitted: "已提交", Accepted: "已受理", CorrectionRequested: "待补正", NotAccepted: "不予受理",
+	Evaluation: "评估论证中", PendingApproval: "待审批", Approved: "已批准", Denied: "不予批准", Filed: "已备案", Announced: "已公告",
+}
+
+// Label is the state's Chinese name, shown to people.
+func (s State) Label() string {
+	if l, ok := stateLabels[s]; ok {
+		return l
+	}
+	return string(s)
+}
+
 // Action is a transition of the workflow.
 type Action string
 
@@ -42,6 +55,28 @@ const (
 	ActFile              Action = "file"
 	ActAnnounce          Action = "announce"
 )
+
+// actionOrder is the workflow order of the actions, for lists shown to people.
+var actionOrder = []Action{ActSubmit, ActAccept, ActRequestCorrection, ActNotAccept, ActStartEvaluation, ActCompleteEval,
+	ActApprove, ActDeny, ActFile, ActAnnounce}
+
+var actionLabels = map[Action]string{
+	ActSubmit: "提交申报", ActAccept: "受理", ActRequestCorrection: "一次性告知补正", ActNotAccept: "不予受理",
+	ActStartEvaluation: "开始评估论证并公开征求意见", ActCompleteEval: "结束征求意见，报送审批", ActApprove: "批准", ActDeny: "不予批准",
+	ActFile: "备案", ActAnnounce: "公告",
+}
+
+// Label is the action's Chinese name, shown to people.
+func (a Action) Label() string {
+	if l, ok := actionLabels[a]; ok {
+		return l
+	}
+	return string(a)
+}
+
+// Dated reports whether the action records a date the user gives (the
+// approval, filing or announcement date); without one it is today.
+func (a Action) Dated() bool { return a == ActApprove || a == ActFile || a == ActAnnounce }
 
 // Transition is one edge of the state machine: who may take it, and
 // whether a note (reasons, the list of corrections) is required.
@@ -80,6 +115,24 @@ const (
 	ReportOther        ReportKind = "other"
 )
 
+var reportLabels = map[ReportKind]string{
+	ReportAssessment: "综合评估报告", ReportExpert: "专家论证报告", ReportConsultation: "征求意见报告", ReportRisk: "风险评估报告",
+	ReportOther: "其他材料",
+}
+
+// Label is the report kind's Chinese name, shown to people.
+func (k ReportKind) Label() string {
+	if l, ok := reportLabels[k]; ok {
+		return l
+	}
+	return string(k)
+}
+
+// ReportKinds lists the report kinds in the order they are shown.
+func ReportKinds() []ReportKind {
+	return []ReportKind{ReportAssessment, ReportExpert, ReportConsultation, ReportRisk, ReportOther}
+}
+
 // ReportRoles is who may attach each kind of report.
 var ReportRoles = map[ReportKind]diming.Role{
 	ReportAssessment: diming.RoleCommittee, ReportExpert: diming.RoleExpert, ReportConsultation: diming.RoleCommittee,
@@ -95,6 +148,20 @@ type Report struct {
 	Body          string
 	Author        string
 	CreatedAt     time.Time
+	// File is the report's document, nil for a report given as text only.
+	File *ReportFile
+}
+
+// ReportFile is the document file of a report: its name, type, size and
+// SHA-256; Content is read only when the file is downloaded.
+type ReportFile struct {
+	ID          int64
+	ReportID    int64
+	Name        string
+	ContentType string
+	Size        int
+	SHA256      string // hex
+	Content     []byte `json:"-"`
 }
 
 // Event is one recorded transition: who took it, when, and why.
@@ -192,8 +259,8 @@ func (a Application) Proposal(z *romanize.Romanizer) (Place, error) {
 		Description: a.Location}.Build(z)
 }
 
-// missingReports returns the required reports not yet attached.
-func (a Application) missingReports() []ReportKind {
+// MissingReports returns the required reports not yet attached.
+func (a Application) MissingReports() []ReportKind {
 	need := append([]ReportKind{}, a.RequiredReports...)
 	if a.Category == Division {
 		need = append(need, ReportRisk, ReportExpert, ReportConsultation)
@@ -212,6 +279,75 @@ func (a Application) missingReports() []ReportKind {
 	}
 	return out
 }
+
+// ActionsFor returns the transitions u may take on a now, in workflow
+// order: the state allows them and u holds the role within a's division.
+// The service still decides when one is taken.
+func (a Application) ActionsFor(u *diming.User) []Action {
+	var out []Action
+	for _, act := range actionOrder {
+		t := Transitions[act]
+		if stateIn(a.State, t.From) && u.Can(t.Role, a.DivisionCode) {
+			out = append(out, act)
+		}
+	}
+	return out
+}
+
+// ReportsOpen reports whether reports may be attached in a's state: while
+// it is accepted or under evaluation.
+func (a Application) ReportsOpen() bool { return a.State == Accepted || a.State == Evaluation }
+
+// ReportsFor returns the report kinds u may attach to a now.
+func (a Application) ReportsFor(u *diming.User) []ReportKind {
+	if !a.ReportsOpen() {
+		return nil
+	}
+	var out []ReportKind
+	for _, k := range ReportKinds() {
+		if u.Can(ReportRoles[k], a.DivisionCode) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Deadline is the next date that matters for a: the legal deadline of
+// filing or announcement, or the end of the public consultation. What
+// names it ("filing", "announcement", "consultation"); ok is false when
+// nothing is due.
+func (a Application) Deadline() (what string, due time.Time, ok bool) {
+	switch {
+	case a.State == Approved && a.FilingDue != nil:
+		return "filing", *a.FilingDue, true
+	case (a.State == Approved || a.State == Filed) && a.AnnouncementDue != nil:
+		return "announcement", *a.AnnouncementDue, true
+	case a.State == Evaluation && a.ConsultationEnds != nil:
+		return "consultation", *a.ConsultationEnds, true
+	}
+	return "", time.Time{}, false
+}
+
+// DeadlineLabel is the Chinese name of what a deadline is for.
+func DeadlineLabel(what string) string {
+	return map[string]string{"filing": "备案期限", "announcement": "公告期限", "consultation": "征求意见截止"}[what]
+}
+
+// QueueItem is an application waiting for the user: what they may do,
+// which reports they may attach, and by when.
+type QueueItem struct {
+	Application Application
+	Actions     []Action
+	Reports     []ReportKind // required reports still missing that the user may attach
+	DueWhat     string       // see Application.Deadline
+	Due         *time.Time
+	// DaysLate is how many days a legal deadline (filing, announcement)
+	// has passed; 0 when it has not.
+	DaysLate int
+}
+
+// Overdue reports whether a legal deadline of the item has passed.
+func (q QueueItem) Overdue() bool { return q.DaysLate > 0 }
 
 // Overdue is an application whose filing or announcement is late.
 type Overdue struct {

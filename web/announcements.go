@@ -77,7 +77,7 @@ dt{font-weight:bold;margin-top:.6em}dd{margin-left:0}</style></head>
 <dt>批准机关</dt><dd>{{.ApprovingBody}}</dd>
 <dt>批准时间</dt><dd>{{.ApprovedOn.Format "2006-01-02"}}</dd>
 <dt>批复文件</dt><dd>{{.ApprovalDoc}}</dd>
-<dt>发布时间</dt><dd>{{.PublishedAt.Format "2006-01-02 15:04"}}</dd>
+<dt>发布日期</dt><dd>{{.PublishedAt.Format "2006-01-02"}}</dd>
 </dl></body></html>`))
 
 func renderHTML(c echo.Context, t *template.Template, v any) error {

@@ -1,6 +1,11 @@
 package web
 
-import "github.com/labstack/echo/v4"
+import (
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
 
 // addGazetteerRoutes adds the gazetteer: place names, search, the naming
 // workflow, rule data, and announcements (public page and feeds).
@@ -21,7 +26,9 @@ func addGazetteerRoutes(e *echo.Echo, api *echo.Group, cfg Config, d Deps) {
 	api.GET("/naming/applications/:id", handleApplicationGet(g))
 	api.PATCH("/naming/applications/:id", handleApplicationUpdate(g))
 	api.POST("/naming/applications/:id/actions/:action", handleApplicationAct(g))
-	api.POST("/naming/applications/:id/reports", handleReportAttach(g))
+	// Reports carry their document file, so they get a larger body limit than the API's.
+	e.POST("/api/v1/naming/applications/:id/reports", handleReportAttach(g), middleware.BodyLimit(strconv.Itoa(maxReportUpload/1024)+"K"), timeout(cfg.APITimeout))
+	api.GET("/naming/applications/:id/reports/:report/file", handleReportFile(g))
 	api.GET("/naming/overdue", handleOverdue(g))
 	api.GET("/naming/words", handleWordsList(g))
 	api.POST("/naming/words", handleWordSave(g))

@@ -47,7 +47,8 @@ func TestGazetteerAPI(t *testing.T) {
 		t.Fatalf("check = %d %v", code, body)
 	}
 	code, body = committee.do("POST", "/api/v1/naming/applications", map[string]any{"name": "网测路", "category": 5,
-		"division_code": "339961100", "location": "网测镇中心"})
+		"division_code": "339961100", "location": "网测镇中心",
+		"applicant": "网测镇人民政府", "reasons": "新建道路", "size_nature": "长约 500 米，镇区支路"})
 	if code != 201 {
 		t.Fatalf("create application = %d %v", code, body)
 	}

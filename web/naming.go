@@ -3,11 +3,19 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/diming/diming"
 	"github.com/diming/diming/gazetteer"
 	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb/geojson"
 )
 
 type applicationRequest struct {
@@ -36,10 +44,10 @@ type applicationRequest struct {
 func (r applicationRequest) Valid(context.Context) map[string]string {
 	p := map[string]string{}
 	if _, err := parseReadings(r.Readings); err != nil {
-		p["readings"] = "keys are character positions from 0"
+		p["readings"] = "读音的键是字的位置，从 0 开始"
 	}
 	if _, err := parseGeometry(r.Geometry); err != nil {
-		p["geometry"] = "a GeoJSON geometry"
+		p["geometry"] = "位置应为 GeoJSON 几何图形"
 	}
 	return p
 }
@@ -100,8 +108,38 @@ func handleNamingCheck(g *gazetteer.Service) echo.HandlerFunc {
 			return err
 		}
 		return c.JSON(http.StatusOK, map[string]any{"romanization": p.Romanization.Text, "romanization_toned": p.Romanization.Toned,
-			"specific": p.Specific, "generic": p.Generic, "findings": toFindingDTOs(fs), "ok": len(fs.Blocking()) == 0})
+			"specific": p.Specific, "generic": p.Generic, "findings": toFindingDTOs(fs), "ok": len(fs.Blocking()) == 0,
+			"clashes": clashGeometries(c, g, fs)})
 	}
+}
+
+// clashDTO is a clashing place with its geometry, for the proposal map.
+type clashDTO struct {
+	placeRefDTO
+	Rule     string          `json:"rule"`
+	Geometry json.RawMessage `json:"geometry,omitempty"`
+}
+
+// maxClashShapes bounds the places whose geometry a check answer carries.
+const maxClashShapes = 20
+
+// clashGeometries returns the places the findings clash with, each with
+// its geometry so the proposal map can highlight it.
+func clashGeometries(c echo.Context, g *gazetteer.Service, fs gazetteer.Findings) []clashDTO {
+	out := []clashDTO{}
+	for _, f := range fs {
+		for _, r := range f.Conflicts {
+			if len(out) == maxClashShapes {
+				return out
+			}
+			d := clashDTO{placeRefDTO: toPlaceRefDTO(r), Rule: f.Rule}
+			if p, err := g.FindPlace(c.Request().Context(), r.ID); err == nil && p.Geometry != nil {
+				d.Geometry, _ = json.Marshal(geojson.NewGeometry(p.Geometry))
+			}
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 type applicationDTO struct {
@@ -138,12 +176,21 @@ type applicationDTO struct {
 }
 
 type reportDTO struct {
-	ID     int64  `json:"id,omitempty"`
-	Kind   string `json:"kind"`
-	Title  string `json:"title"`
-	Body   string `json:"body"`
-	Author string `json:"author,omitempty"`
-	At     string `json:"at,omitempty"`
+	ID     int64          `json:"id,omitempty"`
+	Kind   string         `json:"kind"`
+	Title  string         `json:"title"`
+	Body   string         `json:"body"`
+	Author string         `json:"author,omitempty"`
+	At     string         `json:"at,omitempty"`
+	File   *reportFileDTO `json:"file,omitempty"`
+}
+
+type reportFileDTO struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int    `json:"size"`
+	SHA256      string `json:"sha256"`
+	URL         string `json:"url"`
 }
 
 type eventDTO struct {
@@ -167,7 +214,7 @@ func toApplicationDTO(a gazetteer.Application) applicationDTO {
 		d.RequiredReports = append(d.RequiredReports, string(k))
 	}
 	for _, r := range a.Reports {
-		d.Reports = append(d.Reports, reportDTO{ID: r.ID, Kind: string(r.Kind), Title: r.Title, Body: r.Body, Author: r.Author, At: r.CreatedAt.Format(time.RFC3339)})
+		d.Reports = append(d.Reports, toReportDTO(r))
 	}
 	for _, e := range a.Events {
 		d.Events = append(d.Events, eventDTO{Action: string(e.Action), From: string(e.From), To: string(e.To), Actor: e.Actor, At: e.At.Format(time.RFC3339), Note: e.Note})
@@ -247,11 +294,11 @@ type actRequest struct {
 func (r actRequest) Valid(context.Context) map[string]string {
 	p := map[string]string{}
 	if r.Version <= 0 {
-		p["version"] = "the version you read"
+		p["version"] = "请带上你读取时的版本号"
 	}
 	if r.Date != "" {
 		if _, err := time.Parse(time.DateOnly, r.Date); err != nil {
-			p["date"] = "YYYY-MM-DD"
+			p["date"] = "日期格式为 YYYY-MM-DD"
 		}
 	}
 	return p
@@ -290,21 +337,97 @@ type reportRequest struct {
 
 func (r reportRequest) Valid(context.Context) map[string]string { return nil }
 
+// maxReportUpload bounds a report's multipart body: the file plus its form.
+const maxReportUpload = gazetteer.MaxReportFileSize + 64<<10
+
+// decodeReport reads a report as JSON, or as multipart/form-data with its
+// document in the field "file" (checked by gazetteer.NewReportFile).
+func decodeReport(c echo.Context) (gazetteer.Report, error) {
+	if !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+		req, err := decodeValid[reportRequest](c)
+		return gazetteer.Report{Kind: gazetteer.ReportKind(req.Kind), Title: req.Title, Body: req.Body}, err
+	}
+	const op = "web.decodeReport"
+	if err := c.Request().ParseMultipartForm(maxReportUpload); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+			return gazetteer.Report{}, diming.E(op, diming.TooLarge, "文件超过 10 MB，请压缩或拆分后再上传", map[string]string{"file": "文件超过 10 MB"})
+		}
+		return gazetteer.Report{}, diming.E(op, diming.Invalid, "无法读取上传的表单", err)
+	}
+	r := gazetteer.Report{Kind: gazetteer.ReportKind(c.FormValue("kind")), Title: c.FormValue("title"), Body: c.FormValue("body")}
+	fh, err := c.FormFile("file")
+	if errors.Is(err, http.ErrMissingFile) {
+		return r, nil
+	} else if err != nil {
+		return r, diming.E(op, diming.Invalid, "无法读取上传的文件", map[string]string{"file": "无法读取"}, err)
+	}
+	if fh.Size > gazetteer.MaxReportFileSize {
+		return r, diming.E(op, diming.Invalid, "文件超过 10 MB，请压缩或拆分后再上传", map[string]string{"file": "文件超过 10 MB"})
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return r, diming.E(op, diming.Invalid, "无法读取上传的文件", err)
+	}
+	defer f.Close()
+	content, err := io.ReadAll(io.LimitReader(f, gazetteer.MaxReportFileSize+1))
+	if err != nil {
+		return r, diming.E(op, diming.Invalid, "无法读取上传的文件", err)
+	}
+	r.File, err = gazetteer.NewReportFile(fh.Filename, content)
+	return r, err
+}
+
+func toReportDTO(r gazetteer.Report) reportDTO {
+	d := reportDTO{ID: r.ID, Kind: string(r.Kind), Title: r.Title, Body: r.Body, Author: r.Author, At: r.CreatedAt.Format(time.RFC3339)}
+	if f := r.File; f != nil {
+		d.File = &reportFileDTO{Name: f.Name, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256,
+			URL: fmt.Sprintf("/api/v1/naming/applications/%d/reports/%d/file", r.ApplicationID, r.ID)}
+	}
+	return d
+}
+
+// handleReportAttach: POST /naming/applications/:id/reports, JSON or
+// multipart with the report's file.
 func handleReportAttach(g *gazetteer.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := pathID(c)
 		if err != nil {
 			return err
 		}
-		req, err := decodeValid[reportRequest](c)
+		r, err := decodeReport(c)
 		if err != nil {
 			return err
 		}
-		r, err := g.AttachReport(c.Request().Context(), id, gazetteer.Report{Kind: gazetteer.ReportKind(req.Kind), Title: req.Title, Body: req.Body})
+		out, err := g.AttachReport(c.Request().Context(), id, r)
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusCreated, reportDTO{ID: r.ID, Kind: string(r.Kind), Title: r.Title, Body: r.Body, Author: r.Author, At: r.CreatedAt.Format(time.RFC3339)})
+		return c.JSON(http.StatusCreated, toReportDTO(out))
+	}
+}
+
+// handleReportFile: GET /naming/applications/:id/reports/:report/file
+// downloads a report's document.
+func handleReportFile(g *gazetteer.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c)
+		if err != nil {
+			return err
+		}
+		rid, err := strconv.ParseInt(c.Param("report"), 10, 64)
+		if err != nil {
+			return diming.E("web.reportFile", diming.NotFound, "没有此报告")
+		}
+		f, err := g.ReportFile(c.Request().Context(), id, rid)
+		if err != nil {
+			return err
+		}
+		h := c.Response().Header()
+		h.Set(echo.HeaderContentDisposition, "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
+		h.Set(echo.HeaderCacheControl, "private, no-store")
+		h.Set("Digest", "sha-256="+f.SHA256)
+		return c.Blob(http.StatusOK, f.ContentType, f.Content)
 	}
 }
 

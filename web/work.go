@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,12 @@ func newPages(a *assets) (*pages, error) {
 		"who":       displayName,
 		"roles":     roleNames,
 		"role":      roleName,
+		"kb": func(n int) string {
+			if n < 1024 {
+				return strconv.Itoa(n) + " 字节"
+			}
+			return strconv.FormatFloat(float64(n)/1024, 'f', 1, 64) + " KB"
+		},
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
@@ -180,4 +187,5 @@ func addWorkRoutes(e *echo.Echo, p *pages, cfg Config, d Deps) {
 		}
 		return p.render(c, http.StatusOK, "home", pageData{Title: "工作台", Active: "home"})
 	})
+	addNamingPages(w, p, d)
 }

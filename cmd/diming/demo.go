@@ -30,6 +30,7 @@ func loadDemo(ctx context.Context, db *data.DB, logger *slog.Logger, stdout io.W
 	if n > 0 {
 		logger.Info("demo place names loaded", "places", n)
 	}
+	loadDemoNaming(ctx, db, logger)
 	// Doorplates: generated streets and plates in the demo county's villages.
 	return loadDemoDoorplates(ctx, db, logger, stdout)
 }

@@ -24,6 +24,20 @@ export function webglAvailable() {
   } catch { return false; }
 }
 
+// mapCSS loads MapLibre's stylesheet (beside its module, from the import
+// map) once per page; without it the controls and canvas lose their layout.
+let cssLoaded = null;
+function mapCSS() {
+  cssLoaded ??= new Promise((resolve) => {
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = import.meta.resolve('maplibre-gl').replace(/\.mjs$/, '.css');
+    link.onload = link.onerror = () => resolve();
+    document.head.append(link);
+  });
+  return cssLoaded;
+}
+
 // workMap creates the map in element id and resolves once its style has
 // loaded; it resolves to null (with a message in the box) without WebGL.
 export async function workMap(id, opts = {}) {
@@ -34,7 +48,7 @@ export async function workMap(id, opts = {}) {
     el.setAttribute('role', 'alert');
     return null;
   }
-  const style = await loadStyle();
+  const [style] = await Promise.all([loadStyle(), mapCSS()]);
   const map = new maplibregl.Map({container: el, style, center: opts.center || style.center,
     zoom: opts.zoom ?? style.zoom, attributionControl: {compact: true}, localIdeographFontFamily: 'sans-serif'});
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
