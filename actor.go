@@ -72,11 +72,11 @@ func (u *User) Can(r Role, code string) bool { return u.Has(r) && u.InScope(code
 func Authorize(u *User, r Role, code string) error {
 	switch {
 	case u == nil:
-		return &Error{Kind: Unauthorized, Msg: "please sign in"}
+		return &Error{Kind: Unauthorized, Msg: "请先登录"}
 	case !u.Has(r):
-		return Errorf(Forbidden, "this needs the %s role", r)
+		return Errorf(Forbidden, "你没有这项操作所需的角色（%s）", r)
 	case !u.InScope(code):
-		return Errorf(Forbidden, "division %s is outside your scope %s", code, u.Scope)
+		return Errorf(Forbidden, "行政区划 %s 不在你的管辖范围（%s）内", code, u.Scope)
 	}
 	return nil
 }

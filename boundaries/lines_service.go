@@ -7,16 +7,17 @@ import (
 	"github.com/diming/diming"
 )
 
-// authorizeLine lets an inspector act on a line when either side lies in
-// their scope.
-func authorizeLine(ctx context.Context, l Line) error {
-	u := diming.UserFrom(ctx)
+// AuthorizeLine lets an inspector act on a line (markers, inspections)
+// when either side lies in their scope; Unauthorized or Forbidden.
+func AuthorizeLine(u *diming.User, l Line) error {
 	err := diming.Authorize(u, diming.RoleInspector, l.LeftCode)
 	if err != nil && diming.KindOf(err) == diming.Forbidden && u.Can(diming.RoleInspector, l.RightCode) {
 		return nil
 	}
 	return err
 }
+
+func authorizeLine(ctx context.Context, l Line) error { return AuthorizeLine(diming.UserFrom(ctx), l) }
 
 // DeriveLines computes boundary lines from the shared edges of
 // neighbouring polygons of one level, within a tolerance; surveyed and
