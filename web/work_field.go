@@ -306,7 +306,7 @@ func fieldFuncs(a *assets) template.FuncMap {
 			}
 			return nil
 		},
-		"datetime":   func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04") },
+		"datetime": func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04") },
 	}
 }
 
