@@ -44,7 +44,7 @@ func PlateFace(p Plate, size PlateSize) Face {
 	f.NameMM = fit(f.Street, f.NameW, h*0.22)
 	f.PinyinMM = fit(f.Pinyin, f.NameW, h*0.09)
 	f.NumberMM = fit(f.Number, f.NumberW, h*0.34)
-	f.CodeMM = fit(longer(f.Code[0], f.Code[1]), f.QR, f.QR*0.1)
+	f.CodeMM = fit(longer(f.Code[0], f.Code[1]), f.QR*0.92, f.QR*0.1)
 	return f
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/diming/diming/doorplate"
 	"github.com/labstack/echo/v4"
@@ -10,12 +11,13 @@ import (
 // platesPage is /work/plates: the villages and communities of a division
 // with their plate counts; for a chosen community its streets (issue a
 // street's plates, print its sheet) and its active plates (revoke or
-// replace one, with the reason).
+// replace one, with the reason, on the street chosen with ?street=).
 type platesPage struct {
 	Within      string
 	Communities []doorplate.CommunitySummary
 	Community   *doorplate.CommunitySummary
 	Streets     []doorplate.StreetSummary
+	Street      *doorplate.StreetSummary // the street whose plates are listed
 	Plates      []doorplate.Plate
 	Limit       int
 }
@@ -48,8 +50,15 @@ func handlePlatesPage(p *pages, d Deps) echo.HandlerFunc {
 			if data.Streets, err = s.PlateStreets(ctx, code); err != nil {
 				return err
 			}
-			if data.Plates, err = s.FindPlates(ctx, doorplate.BatchScope{CommunityCode: code}); err != nil {
-				return err
+			for i := range data.Streets {
+				if strconv.FormatInt(data.Streets[i].ID, 10) == c.QueryParam("street") {
+					data.Street = &data.Streets[i]
+				}
+			}
+			if data.Street != nil {
+				if data.Plates, err = s.FindPlates(ctx, doorplate.BatchScope{StreetID: data.Street.ID}); err != nil {
+					return err
+				}
 			}
 		} else if data.Within != "" {
 			if data.Communities, err = s.PlateCommunities(ctx, data.Within); err != nil {

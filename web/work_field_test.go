@@ -18,6 +18,7 @@ import (
 	"github.com/diming/diming"
 	"github.com/diming/diming/boundaries"
 	"github.com/diming/diming/data/dbtest"
+	"github.com/diming/diming/doorplate"
 	"github.com/diming/diming/tiles"
 	"github.com/diming/diming/web"
 )
@@ -214,4 +215,131 @@ func checkDownloads(t *testing.T, ctx context.Context) {
 	if !strings.Contains(files[0], `"last_check":"damaged"`) {
 		t.Errorf("the GeoJSON export lacks the recorded marker check")
 	}
+}
+
+// mustAddresses creates n numbered addresses on a street in community A
+// (north side, odd and even alike) and returns the street's API answer.
+func (e dpEnv) mustAddresses(t *testing.T, iss *client, n int) map[string]any {
+	t.Helper()
+	st := e.mustStreet(t, iss)
+	for i := 1; i <= n; i++ {
+		lon := 120.002 + float64(i)*0.0003
+		code, out := iss.do("POST", "/api/v1/addresses", map[string]any{"division_code": e.a, "street_id": st["id"], "door_number": i,
+			"position": map[string]any{"lon": lon, "lat": 30.0055 - float64(1-i%2)*0.001}})
+		mustStatus(t, "create address", code, 201, out)
+	}
+	return st
+}
+
+// TestFieldPlatesInBrowser issues a street's plates as the issuer, opens
+// the print sheet (street name, pinyin, number and code text on every
+// face), then replaces and revokes a plate with a reason.
+func TestFieldPlatesInBrowser(t *testing.T) {
+	e := newDoorplateEnv(t, doorplate.PhoneMask)
+	street := e.mustAddresses(t, e.as(t, e.approver), 3)
+	sid := strconv.Itoa(int(street["id"].(float64)))
+
+	ctx, console := browser(t)
+	defer failShot(t, ctx, "field-plates", console)
+	if err := signIn(ctx, e.srv.URL, e.approver); err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/work/plates")); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitVisible(ctx, `a[href="/work/plates?community=`+e.a+`"]`); err != nil {
+		t.Fatalf("community A is not listed: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[href="/work/plates?community=`+e.a+`"]`))); err != nil {
+		t.Fatal(err)
+	}
+	issue := `tr[data-street="` + sid + `"] [data-issue=street]`
+	if err := waitVisible(ctx, issue); err != nil {
+		t.Fatalf("no issue button for the street: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(issue))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitVisible(ctx, `tr[data-plate]`); err != nil {
+		t.Fatalf("issued plates are not listed: %v", err)
+	}
+	if n := count(ctx, `tr[data-plate]`); n != 3 {
+		t.Fatalf("listed %d plates after issuing, want 3", n)
+	}
+	codes, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-code]')].map(a => a.dataset.code)`))
+	if err != nil || len(codes) != 3 {
+		t.Fatalf("plate codes: %v, %v", codes, err)
+	}
+
+	// The print sheet: every face reads the street, its pinyin, the number and the code.
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/doorplate/sheet?street="+sid)); err != nil {
+		t.Fatal(err)
+	}
+	faces, err := chromedp.Run(ctx, chromedp.Evaluate[[]map[string]string](`[...document.querySelectorAll('.plate')].map(p => ({
+		street: p.querySelector('.st').innerText, pinyin: p.querySelector('.py').innerText,
+		number: p.querySelector('.num').innerText, code: p.querySelector('.code').innerText.replace(/\s+/g, '')}))`))
+	if err != nil || len(faces) != 3 {
+		t.Fatalf("sheet faces: %v, %v", faces, err)
+	}
+	for i, f := range faces {
+		if f["street"] != "胜利街" || f["pinyin"] != street["pinyin"] || f["number"] != strconv.Itoa(i+1)+"号" || f["code"] != codes[i] {
+			t.Errorf("face %d = %v, want 胜利街, %v, %d号 and code %s", i, f, street["pinyin"], i+1, codes[i])
+		}
+	}
+	if head := text(ctx, `.head`); !strings.Contains(head, "小号") || strings.Contains(head, "small") {
+		t.Errorf("sheet heading = %q, want the size in Chinese", head)
+	}
+
+	// Replace the first plate, revoke the second, each with its reason.
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/work/plates?community="+e.a+"&street="+sid)); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitVisible(ctx, `tr[data-plate] summary`); err != nil {
+		t.Fatal(err)
+	}
+	act := func(row int, form, reason string) error {
+		sel := `tr[data-plate]:nth-child(` + strconv.Itoa(row) + `) `
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel+`summary`)), chromedp.SendKeys(chromedp.CSS(sel+`form[`+form+`] input[name=reason]`), reason))
+		if err != nil {
+			return err
+		}
+		return clickConfirmed(ctx, sel+`form[`+form+`] button[type=submit]`)
+	}
+	first, second := strings.SplitN(codes[0], ".", 2)[0], strings.SplitN(codes[1], ".", 2)[0]
+	if err := act(1, "data-replace", "门牌损坏"); err != nil {
+		t.Fatalf("replace: %v", err)
+	}
+	if !waitGone(ctx, `tr[data-plate="`+first+`"]`) {
+		t.Fatalf("the replaced plate is still listed as active")
+	}
+	if err := act(2, "data-revoke", "房屋拆除"); err != nil {
+		t.Fatalf("revoke: %v", err)
+	}
+	if !waitGone(ctx, `tr[data-plate="`+second+`"]`) {
+		t.Fatalf("the revoked plate is still listed as active")
+	}
+	if n := count(ctx, `tr[data-plate]`); n != 2 {
+		t.Errorf("after a replacement and a revocation %d plates are active, want 2", n)
+	}
+	var reasons []string
+	rows, _ := e.db.Pool.Query(t.Context(), `SELECT status || ':' || reason FROM plates WHERE public_id = ANY($1) ORDER BY public_id = $2 DESC`,
+		[]string{first, second}, first)
+	for rows.Next() {
+		var s string
+		_ = rows.Scan(&s)
+		reasons = append(reasons, s)
+	}
+	if strings.Join(reasons, ",") != "replaced:门牌损坏,revoked:房屋拆除" {
+		t.Errorf("plate states = %v", reasons)
+	}
+}
+
+// waitGone waits up to 20 s for selector to match nothing.
+func waitGone(ctx context.Context, selector string) bool {
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if count(ctx, selector) == 0 && count(ctx, `main`) == 1 {
+			return true
+		}
+	}
+	return false
 }
