@@ -343,3 +343,123 @@ func waitGone(ctx context.Context, selector string) bool {
 	}
 	return false
 }
+
+// TestFieldGridsInBrowser: a community admin edits their grid's worker
+// and the next scan of a plate in it shows the change; they draw a new
+// grid on the map; another community's admin is refused.
+func TestFieldGridsInBrowser(t *testing.T) {
+	e := newDoorplateEnv(t, doorplate.PhoneMask)
+	iss := e.as(t, e.approver)
+	street := e.mustAddresses(t, iss, 2)
+	st, out := iss.do("POST", "/api/v1/plates/batch", map[string]any{"street_id": street["id"]})
+	mustStatus(t, "issue", st, 201, out)
+	scanURL := out["plates"].([]any)[0].(map[string]any)["url"].(string)
+	west := map[string]any{"type": "Polygon", "coordinates": [][][]float64{{{120.0, 30.0}, {120.005, 30.0}, {120.005, 30.01}, {120.0, 30.01}, {120.0, 30.0}}}}
+	st, out = e.as(t, e.adminA).do("POST", "/api/v1/grids", map[string]any{"community_code": e.a, "name": "西区网格", "geom": west,
+		"worker_name": "王芳", "worker_phone": "13812345678", "worker_phone_kind": "personal"})
+	mustStatus(t, "create grid", st, 201, out)
+	gridID := strconv.Itoa(int(out["id"].(float64)))
+	if _, page := get(t, scanURL, false); !strings.Contains(page, "王芳") {
+		t.Fatalf("scan page before the edit lacks the grid worker")
+	}
+
+	ctx, console := browser(t)
+	defer failShot(t, ctx, "field-grids", console)
+	if err := signIn(ctx, e.srv.URL, e.adminA); err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/work/grids")); err != nil {
+		t.Fatal(err)
+	}
+	form := `form[data-grid-id="` + gridID + `"] `
+	if err := waitVisible(ctx, form+`input[name=worker_name]`); err != nil {
+		t.Fatalf("the community admin's grid page has no form for the grid: %v", err)
+	}
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const f = document.querySelector('`+form+`');
+		f.querySelector('[name=worker_name]').value = '赵敏';
+		f.querySelector('[name=worker_phone]').value = '0575-88112233';
+		f.querySelector('[name=worker_phone_kind]').value = 'work';
+		return true;
+	})()`))
+	if err == nil {
+		err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(form+`button[type=submit]`)))
+	}
+	if err != nil || !waitText(ctx, form+`[data-shown=worker]`, "0575-88112233") {
+		t.Fatalf("save the grid: %v; the form shows %q", err, text(ctx, form+`.shown`))
+	}
+	if _, page := get(t, scanURL, false); !strings.Contains(page, "赵敏") || !strings.Contains(page, "0575-88112233") || strings.Contains(page, "王芳") {
+		t.Errorf("the next scan does not show the new grid worker:\n%s", page)
+	}
+
+	// Draw a new grid in the east half of the community, on the map.
+	if err := waitVisible(ctx, `#draw-new:not([disabled])`); err != nil {
+		t.Fatalf("the map never became ready for drawing: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#draw-new`))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.getElementById('grid-map').scrollIntoView({block: 'nearest'}), true)`)); err != nil {
+		t.Fatal(err)
+	}
+	corners := [][2]float64{{120.006, 30.002}, {120.009, 30.002}, {120.009, 30.008}, {120.006, 30.008}, {120.006, 30.002}}
+	for i, c := range corners {
+		xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const b = document.getElementById('grid-map');
+			const p = b.map.project([`+strconv.FormatFloat(c[0], 'f', 6, 64)+`, `+strconv.FormatFloat(c[1], 'f', 6, 64)+`]);
+			const r = b.getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; })()`))
+		if err != nil || len(xy) != 2 {
+			t.Fatalf("map position of corner %d: %v, %v", i, xy, err)
+		}
+		if err := chromedp.Do(ctx, chromedp.MouseClickXY(xy[0], xy[1]), chromedp.Sleep(150*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#grid-new input[name=name]`), "东区网格"),
+		chromedp.Click(chromedp.CSS(`#grid-new button[type=submit]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !waitCount(ctx, `.grid-form`, 2) {
+		t.Fatalf("after drawing a new grid the page lists %d grids, want 2; form says %q", count(ctx, `.grid-form`), text(ctx, `#grid-new .form-error`))
+	}
+	var area float64
+	if err := e.db.Pool.QueryRow(t.Context(), `SELECT ST_Area(geom::geography) FROM grids WHERE community_code = $1 AND name = '东区网格'`, e.a).Scan(&area); err != nil || area < 0.5e5 || area > 3e5 {
+		t.Errorf("the drawn grid's area = %.0f m², %v; want about 0.2 km²", area, err)
+	}
+
+	// Another community's admin: nothing to press for A, and refused.
+	if err := signOut(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := signIn(ctx, e.srv.URL, e.adminB); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/work/grids")); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitVisible(ctx, `#grid-map`); err != nil || count(ctx, form) != 0 {
+		t.Errorf("community B's admin sees A's grid form (%d), %v", count(ctx, form), err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/work/grids?community="+e.a)); err != nil {
+		t.Fatal(err)
+	}
+	if body := text(ctx, `body`); !strings.Contains(body, "不在你的管辖范围") || count(ctx, `.grid-form`) != 0 {
+		t.Errorf("community B's admin opening A's grids sees %q, want a refusal", body)
+	}
+	refused, err := chromedp.Run(ctx, chromedp.Evaluate[int](`fetch('/api/v1/grids/`+gridID+`', {method: 'PATCH',
+		headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]')?.content || ''},
+		body: JSON.stringify({worker_name: '冒名', version: 2})}).then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || refused != 403 {
+		t.Errorf("community B's admin editing A's grid through the API = %d, %v; want 403", refused, err)
+	}
+}
+
+// waitCount waits up to 20 s for selector to match n elements.
+func waitCount(ctx context.Context, selector string, n int) bool {
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if count(ctx, selector) == n {
+			return true
+		}
+	}
+	return false
+}

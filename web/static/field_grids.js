@@ -2,32 +2,18 @@
 // GeoJSON the page embeds (script#grid-map-data); "在地图上修改范围" loads a
 // grid into the drawing tool (draw.js) and its form then saves the new
 // shape with the other fields; "在地图上画新网格" draws a new one.
-import {workMap, maplibregl} from './workmap.js';
-import {createDraw} from './draw.js';
+// Only form.js is imported up front: the forms work at once, and the map
+// modules (MapLibre is large) load after.
 import {submitJSON, showErrors} from './form.js';
 
 const box = document.getElementById('grid-map');
 const data = JSON.parse(document.getElementById(box.dataset.source).textContent);
 const status = document.getElementById('draw-status');
 const newForm = document.getElementById('grid-new');
-const map = await workMap('grid-map');
+let map = null;
 let draw = null;
+let maplibregl = null;
 let editing = null; // the grid id being reshaped, or 'new'
-
-if (map) {
-  map.addSource('grids', {type: 'geojson', data});
-  map.addLayer({id: 'grid-fill', type: 'fill', source: 'grids', paint: {'fill-color': '#1f5f99', 'fill-opacity': .12}});
-  map.addLayer({id: 'grid-line', type: 'line', source: 'grids', paint: {'line-color': '#1f5f99', 'line-width': 2}});
-  map.addLayer({id: 'grid-label', type: 'symbol', source: 'grids', layout: {'text-field': ['get', 'name'], 'text-size': 13},
-    paint: {'text-color': '#1f3b57', 'text-halo-color': '#fff', 'text-halo-width': 1.5}});
-  fit(data);
-  draw = createDraw(map, {onChange: (g) => {
-    if (editing) status.textContent = g ? '范围已画好，保存后生效。' : '在地图上点击画出范围，双击结束。';
-  }});
-} else {
-  for (const b of document.querySelectorAll('[data-edit-shape], #draw-new')) b.disabled = true;
-  status.textContent = '无法绘制地图，网格范围暂不能修改；其他信息仍可保存。';
-}
 
 function fit(fc) {
   const b = new maplibregl.LngLatBounds();
@@ -64,7 +50,7 @@ document.getElementById('draw-new').addEventListener('click', () => {
   edit('new');
   draw.start('polygon');
   status.textContent = '在地图上点击画出新网格的范围，双击（或点击起点）结束。';
-  newForm.querySelector('input[name=name]').focus();
+  box.scrollIntoView({block: 'nearest'}); // drawing comes first; the form waits below
 });
 newForm.querySelector('[data-cancel]').addEventListener('click', () => {
   newForm.hidden = true;
@@ -81,3 +67,28 @@ newForm.addEventListener('submit', (e) => {
   }
   submitJSON(newForm, {geom: g});
 });
+
+// The forms are wired above before the map loads, so a quick click never
+// submits them natively; drawing waits for the map.
+const [wm, dr] = await Promise.all([import('./workmap.js'), import('./draw.js')]);
+maplibregl = wm.maplibregl;
+map = await wm.workMap('grid-map');
+
+if (map) {
+  box.map = map; // for the browser test, which clicks map positions
+  map.addSource('grids', {type: 'geojson', data});
+  map.addLayer({id: 'grid-fill', type: 'fill', source: 'grids', paint: {'fill-color': '#1f5f99', 'fill-opacity': .12}});
+  map.addLayer({id: 'grid-line', type: 'line', source: 'grids', paint: {'line-color': '#1f5f99', 'line-width': 2}});
+  map.addLayer({id: 'grid-label', type: 'symbol', source: 'grids', layout: {'text-field': ['get', 'name'], 'text-size': 13},
+    paint: {'text-color': '#1f3b57', 'text-halo-color': '#fff', 'text-halo-width': 1.5}});
+  map.resize();
+  fit(data);
+  draw = dr.createDraw(map, {onChange: (g) => {
+    if (editing) status.textContent = g ? '范围已画好，保存后生效。' : '在地图上点击画出范围，双击结束。';
+  }});
+  box.draw = draw;
+  for (const b of document.querySelectorAll('[data-edit-shape], #draw-new')) b.disabled = false;
+} else {
+  status.textContent = '无法绘制地图，网格范围暂不能修改；其他信息仍可保存。';
+}
+

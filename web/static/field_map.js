@@ -21,6 +21,7 @@ if (map) {
   map.addLayer({id: 'field-marker-labels', type: 'symbol', source: 'field', filter: ['==', ['get', 'kind'], 'marker'],
     layout: {'text-field': ['get', 'number'], 'text-size': 12, 'text-offset': [0, 1.2], 'text-anchor': 'top', 'text-optional': true},
     paint: {'text-color': '#333', 'text-halo-color': '#fff', 'text-halo-width': 1.5}});
+  map.resize();
   fit(map, data);
   const link = box.dataset.link;
   for (const layer of ['field-lines', 'field-lines-overdue']) {
