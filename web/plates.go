@@ -264,7 +264,9 @@ var sheetPage = template.Must(template.New("sheet").Parse(`<!doctype html>
 body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans-serif;margin:0;padding:4mm}
 .head{display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:center;margin:0 0 4mm;font-size:15px}
 .head h1{font-size:1.2em;margin:0}.head a,.head button{font:inherit}
-.plates{display:flex;flex-wrap:wrap;gap:4mm}
+.plates{display:flex;flex-wrap:wrap;gap:4mm;overflow-x:auto}
+.plate>*{flex-shrink:0}
+@media screen and (max-width:40em){.plates{zoom:.62}}
 .plate{display:flex;box-sizing:border-box;align-items:center;background:#1a4d8f;color:#fff;border:1px dashed #777;
 break-inside:avoid;page-break-inside:avoid;overflow:hidden}
 .plate .name{display:flex;flex-direction:column;justify-content:center;overflow:hidden}

@@ -21,13 +21,14 @@ import (
 
 // addFieldPages registers the field workspace's pages.
 func addFieldPages(w *echo.Group, p *pages, d Deps) {
+	// doorplateHTML marks the routes as pages: a refusal renders as one.
 	if d.Boundaries != nil {
-		w.GET("/boundaries", handleBoundariesPage(p, d.Boundaries))
-		w.GET("/boundaries/lines/:id", handleLinePage(p, d.Boundaries))
+		w.GET("/boundaries", handleBoundariesPage(p, d.Boundaries), doorplateHTML)
+		w.GET("/boundaries/lines/:id", handleLinePage(p, d.Boundaries), doorplateHTML)
 	}
 	if d.Doorplate != nil {
-		w.GET("/plates", handlePlatesPage(p, d))
-		w.GET("/grids", handleGridsPage(p, d))
+		w.GET("/plates", handlePlatesPage(p, d), doorplateHTML)
+		w.GET("/grids", handleGridsPage(p, d), doorplateHTML)
 	}
 }
 

@@ -48,5 +48,5 @@ function fit(m, fc) {
   const b = new maplibregl.LngLatBounds();
   const walk = (c) => (typeof c[0] === 'number' ? b.extend(c) : c.forEach(walk));
   for (const f of fc.features || []) if (f.geometry) walk(f.geometry.coordinates);
-  if (!b.isEmpty()) m.fitBounds(b, {padding: 30, maxZoom: 15, duration: 0});
+  if (!b.isEmpty()) m.fitBounds(b, {padding: {top: 30, right: 50, bottom: 50, left: 30}, maxZoom: 15, duration: 0});
 }
