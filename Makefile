@@ -6,7 +6,7 @@ BIN := bin/diming
 RUNTIME_PKGS := postgresql-15-postgis-3
 TEST_PKGS := $(RUNTIME_PKGS) zbar-tools gdal-bin chromium fonts-wqy-microhei
 # The test cluster is separate from the demo one and runs without fsync.
-TEST_PG_PORT ?= 54339
+TEST_PG_PORT ?= 15339
 TEST_ENV := DIMING_PG_DIR=.data/pg-test DIMING_PG_PORT=$(TEST_PG_PORT) DIMING_PG_FAST=true DIMING_PG_DATABASE=postgres
 
 .PHONY: run test bench build deps db-test web-deps lint clean

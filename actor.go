@@ -19,6 +19,25 @@ const (
 	RoleCommunityAdmin Role = "community_admin" // grids, grid workers and contacts of a community
 )
 
+// Label is the role's name as users read it.
+func (r Role) Label() string {
+	switch r {
+	case RoleAdmin:
+		return "管理员"
+	case RoleCommittee:
+		return "地名委员会委员"
+	case RoleExpert:
+		return "专家"
+	case RoleApprover:
+		return "审批人"
+	case RoleInspector:
+		return "界线联检员"
+	case RoleCommunityAdmin:
+		return "社区管理员"
+	}
+	return string(r)
+}
+
 // Roles lists every role, for validation and the admin UI.
 var Roles = []Role{RoleAdmin, RoleCommittee, RoleExpert, RoleApprover, RoleInspector, RoleCommunityAdmin}
 
@@ -74,9 +93,9 @@ func Authorize(u *User, r Role, code string) error {
 	case u == nil:
 		return &Error{Kind: Unauthorized, Msg: "请先登录"}
 	case !u.Has(r):
-		return Errorf(Forbidden, "你没有这项操作所需的角色（%s）", r)
+		return Errorf(Forbidden, "这项操作需要“%s”角色（%s）", r.Label(), r)
 	case !u.InScope(code):
-		return Errorf(Forbidden, "行政区划 %s 不在你的管辖范围（%s）内", code, u.Scope)
+		return Errorf(Forbidden, "区划 %s 不在你的管辖范围 %s 内", code, u.Scope)
 	}
 	return nil
 }

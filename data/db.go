@@ -56,6 +56,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*DB, error) {
 	}
 	pc.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(cfg.StatementTimeout.Milliseconds())
 	pc.ConnConfig.RuntimeParams["application_name"] = "diming"
+	// A connection attempt never waits long, and after a failure the next
+	// ones fail fast until a back-off passes (see dialBreaker).
+	if pc.ConnConfig.ConnectTimeout == 0 || pc.ConnConfig.ConnectTimeout > 3*time.Second {
+		pc.ConnConfig.ConnectTimeout = 3 * time.Second
+	}
+	pc.ConnConfig.DialFunc = newDialBreaker(pc.ConnConfig.DialFunc).Dial
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)

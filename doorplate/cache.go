@@ -116,6 +116,30 @@ func (c *scanCache) record(pid string) (*ScanRecord, uint64, bool) {
 	return e.rec, e.stamp, true
 }
 
+// lastKnown returns the record held for pid even while the cache does not
+// follow the database (its notification connection is down): what scans
+// show when the database cannot be reached.
+func (c *scanCache) lastKnown(pid string) (*ScanRecord, bool) {
+	if c.maxRecs < 0 {
+		return nil, false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if r, _, ok := c.packed.get(pid); ok {
+		return r, true
+	}
+	e, ok := c.recs[pid]
+	return e.rec, ok
+}
+
+// lastCommunity is lastKnown for a community.
+func (c *scanCache) lastCommunity(code string) (*ScanCommunity, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.communities[code]
+	return e.c, ok
+}
+
 // stampOf returns the stamp of the record held for pid; zero for none.
 // The caller holds mu.
 func (c *scanCache) stampOf(pid string) uint64 {
@@ -315,8 +339,11 @@ func (s *Service) RunCache(ctx context.Context, onErr func(error)) {
 			}
 		})
 		stop()
+		// Scans read the database again until the notifications are back
+		// (and everything is reloaded then). What the cache holds stays as
+		// the last known state, shown only when the database cannot be
+		// reached: while it is down, nothing can change.
 		s.cache.on.Store(false)
-		s.cache.invalidate()
 		if ctx.Err() != nil {
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/diming/diming"
 	"github.com/diming/diming/doorplate"
 	"github.com/paulmach/orb"
 )
@@ -212,5 +213,97 @@ func TestScanCachePreloadsEveryPlate(t *testing.T) {
 	}
 	if n := st.finds.Load(); n != 0 {
 		t.Errorf("single-plate reads after the preload = %d, want 0", n)
+	}
+}
+
+// outageStore is a fakeStore whose database can be stopped: its
+// notification connection drops and every read fails as Unavailable.
+type outageStore struct {
+	fakeStore
+	down    atomic.Bool
+	drop    chan struct{}
+	listens atomic.Int32
+}
+
+func (f *outageStore) ListenChanges(ctx context.Context, ready func(), changed func(string)) error {
+	if f.down.Load() {
+		return diming.E("fake.listen", diming.Unavailable, "down")
+	}
+	f.listens.Add(1)
+	ready()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-f.drop:
+		return diming.E("fake.listen", diming.Unavailable, "connection lost")
+	}
+}
+
+func (f *outageStore) FindScan(ctx context.Context, pid string) (doorplate.ScanRecord, error) {
+	if f.down.Load() {
+		return doorplate.ScanRecord{}, diming.E("fake.FindScan", diming.Unavailable, "down")
+	}
+	return f.fakeStore.FindScan(ctx, pid)
+}
+
+func (f *outageStore) FindScanCommunity(ctx context.Context, code string) (doorplate.ScanCommunity, error) {
+	if f.down.Load() {
+		return doorplate.ScanCommunity{}, diming.E("fake.FindScanCommunity", diming.Unavailable, "down")
+	}
+	return f.fakeStore.FindScanCommunity(ctx, code)
+}
+
+// TestScanDuringOutage: while the database is down, plates scanned before
+// keep answering from memory, others get Unavailable; when it is back the
+// cache reloads on its own.
+func TestScanDuringOutage(t *testing.T) {
+	st := &outageStore{drop: make(chan struct{})}
+	keys := mustKeys(t, "k1:"+strings.Repeat("QUJD", 11))
+	svc, err := doorplate.NewService(st, doorplate.Config{PublicURL: "https://dm.example", Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go svc.RunCache(ctx, func(error) {})
+	waitFor(t, "the cache listens", func() bool { return st.listens.Load() == 1 })
+	known, _ := keys.Sign("0123456789ab", "k1")
+	unknown, _ := keys.Sign("0123456789ac", "k1")
+	if res, err := svc.Scan(ctx, known); err != nil || res.State != doorplate.ScanOK {
+		t.Fatalf("scan before the outage = %v, %v", res.State, err)
+	}
+
+	st.down.Store(true)
+	close(st.drop)
+	time.Sleep(50 * time.Millisecond) // the listener notices
+	for range 3 {
+		res, err := svc.Scan(ctx, known)
+		if err != nil || res.State != doorplate.ScanOK || res.View.FullText != "样例路1号" || res.View.Grid == nil {
+			t.Fatalf("scan of a known plate during the outage = %+v, %v; want the last known page", res, err)
+		}
+	}
+	if _, err := svc.Scan(ctx, unknown); diming.KindOf(err) != diming.Unavailable {
+		t.Errorf("scan of a plate never read, during the outage = %v; want Unavailable", err)
+	}
+
+	finds := st.finds.Load()
+	st.down.Store(false)
+	waitFor(t, "the cache listens again", func() bool { return st.listens.Load() == 2 })
+	if res, err := svc.Scan(ctx, known); err != nil || res.State != doorplate.ScanOK {
+		t.Fatalf("scan after recovery = %v, %v", res.State, err)
+	}
+	if st.finds.Load() != finds+1 {
+		t.Errorf("after recovery the plate was not read again (%d reads): the cache must reload", st.finds.Load()-finds)
+	}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -139,11 +139,19 @@ func (s *Service) ScanRendered(ctx context.Context, code, format string, render 
 		case diming.KindOf(err) == diming.NotFound:
 			res := ScanResult{State: ScanUnknown, Message: "没有找到这块门牌。它可能尚未启用；请以门牌上的文字地址为准。"}
 			return s.render(res, render)
+		case diming.KindOf(err) == diming.Unavailable:
+			// The database is down: answer from the last known record.
+			last, ok := s.cache.lastKnown(pid)
+			if !ok {
+				return ScanResult{}, nil, err
+			}
+			rec = last
 		case err != nil:
 			return ScanResult{}, nil, err
+		default:
+			rec = &r
+			stamp = s.cache.putRecord(pid, rec, gen)
 		}
-		rec = &r
-		stamp = s.cache.putRecord(pid, rec, gen)
 	}
 	s.counter.add(rec.PlateID)
 	var comm *ScanCommunity
@@ -193,6 +201,11 @@ func (s *Service) community(ctx context.Context, code string) (*ScanCommunity, e
 	}
 	gen := s.cache.generation()
 	c, err := s.store.FindScanCommunity(ctx, code)
+	if diming.KindOf(err) == diming.Unavailable {
+		if last, ok := s.cache.lastCommunity(code); ok {
+			return last, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -116,7 +116,7 @@ func (s *Service) FindApplication(ctx context.Context, id int64) (Application, e
 	}
 	u := diming.UserFrom(ctx)
 	if u == nil {
-		return Application{}, diming.E("gazetteer.FindApplication", diming.Unauthorized, "please sign in")
+		return Application{}, diming.E("gazetteer.FindApplication", diming.Unauthorized, "请先登录")
 	}
 	if !u.InScope(a.DivisionCode) {
 		return Application{}, diming.E("gazetteer.FindApplication", diming.NotFound, "no such application")
@@ -129,7 +129,7 @@ func (s *Service) FindApplication(ctx context.Context, id int64) (Application, e
 func (s *Service) FindApplications(ctx context.Context, state State) ([]Application, error) {
 	u := diming.UserFrom(ctx)
 	if u == nil {
-		return nil, diming.E("gazetteer.FindApplications", diming.Unauthorized, "please sign in")
+		return nil, diming.E("gazetteer.FindApplications", diming.Unauthorized, "请先登录")
 	}
 	return s.store.FindApplications(ctx, u.Scope, state)
 }
@@ -311,7 +311,7 @@ func (s *Service) AttachReport(ctx context.Context, id int64, r Report) (Report,
 func (s *Service) Overdue(ctx context.Context) ([]Overdue, error) {
 	u := diming.UserFrom(ctx)
 	if u == nil {
-		return nil, diming.E("gazetteer.Overdue", diming.Unauthorized, "please sign in")
+		return nil, diming.E("gazetteer.Overdue", diming.Unauthorized, "请先登录")
 	}
 	return s.store.FindOverdue(ctx, u.Scope, s.today())
 }

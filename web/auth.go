@@ -95,7 +95,7 @@ func currentUser(c echo.Context) *diming.User { return diming.UserFrom(c.Request
 func requireUser(c echo.Context) (*diming.User, error) {
 	u := currentUser(c)
 	if u == nil {
-		return nil, diming.E("web.auth", diming.Unauthorized, "please sign in")
+		return nil, diming.E("web.auth", diming.Unauthorized, "请先登录")
 	}
 	return u, nil
 }

@@ -28,7 +28,7 @@ func decodeValid[T validator](c echo.Context) (T, error) {
 		return v, err
 	}
 	if problems := v.Valid(c.Request().Context()); len(problems) > 0 {
-		return v, &diming.Error{Op: "web.decode", Kind: diming.Invalid, Msg: "some fields need fixing", Fields: problems}
+		return v, &diming.Error{Op: "web.decode", Kind: diming.Invalid, Msg: "有字段需要修改", Fields: problems}
 	}
 	return v, nil
 }
@@ -38,7 +38,7 @@ func decodeJSON(c echo.Context, v any) error {
 	const op = "web.decode"
 	r := c.Request()
 	if ct := r.Header.Get(echo.HeaderContentType); ct != "" && !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
-		return diming.E(op, diming.Invalid, "send the body as application/json")
+		return diming.E(op, diming.Invalid, "请以 application/json 格式提交")
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
@@ -46,7 +46,7 @@ func decodeJSON(c echo.Context, v any) error {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return diming.E(op, diming.Invalid, "the body has data after the JSON object; send one object")
+		return diming.E(op, diming.Invalid, "JSON 对象之后还有多余内容；请只提交一个对象")
 	}
 	return nil
 }
@@ -58,38 +58,38 @@ func decodeError(err error) error {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return diming.E(op, diming.TooLarge, fmt.Sprintf("the body is larger than the limit of %d bytes", mbe.Limit))
+		return diming.E(op, diming.TooLarge, fmt.Sprintf("提交的内容超过 %d 字节的上限", mbe.Limit))
 	case errors.As(err, &syn):
-		return diming.E(op, diming.Invalid, fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, syn))
+		return diming.E(op, diming.Invalid, fmt.Sprintf("JSON 格式有误（第 %d 字节）：%v", syn.Offset, syn))
 	case errors.As(err, &typ):
 		field := typ.Field
-		return diming.E(op, diming.Invalid, fmt.Sprintf("field %q must be %s, not %s", field, jsonType(typ.Type.Kind().String()), typ.Value),
-			map[string]string{field: "must be " + jsonType(typ.Type.Kind().String())})
+		return diming.E(op, diming.Invalid, fmt.Sprintf("字段 %q 应为%s，而不是 %s", field, jsonType(typ.Type.Kind().String()), typ.Value),
+			map[string]string{field: "应为" + jsonType(typ.Type.Kind().String())})
 	case errors.Is(err, io.EOF):
-		return diming.E(op, diming.Invalid, "the request body is empty; send a JSON object")
+		return diming.E(op, diming.Invalid, "请求内容为空；请提交一个 JSON 对象")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return diming.E(op, diming.Invalid, "the JSON body ends too early")
+		return diming.E(op, diming.Invalid, "JSON 内容不完整")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json has no typed error for unknown fields.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return diming.E(op, diming.Invalid, fmt.Sprintf("unknown field %q; check the spelling against the API", name),
-			map[string]string{name: "unknown field"})
+		return diming.E(op, diming.Invalid, fmt.Sprintf("未知字段 %q；请对照接口文档检查拼写", name),
+			map[string]string{name: "未知字段"})
 	}
-	return diming.E(op, diming.Invalid, "could not read the JSON body", err)
+	return diming.E(op, diming.Invalid, "无法读取 JSON 内容", err)
 }
 
 func jsonType(goKind string) string {
 	switch goKind {
 	case "string":
-		return "a string"
+		return "字符串"
 	case "bool":
-		return "true or false"
+		return "true 或 false"
 	case "slice", "array":
-		return "an array"
+		return "数组"
 	case "map", "struct":
-		return "an object"
+		return "对象"
 	case "ptr":
-		return "a value"
+		return "值"
 	}
-	return "a number"
+	return "数字"
 }

@@ -76,19 +76,19 @@ func errorResponse(err error) (int, errorBody) {
 		msg := http.StatusText(he.Code)
 		switch he.Code {
 		case http.StatusNotFound:
-			kind, msg = diming.NotFound, "no such page or resource"
+			kind, msg = diming.NotFound, "没有这个页面或资源"
 		case http.StatusMethodNotAllowed:
-			kind, msg = diming.Invalid, "this method is not allowed here"
+			kind, msg = diming.Invalid, "此处不允许这种请求方法"
 		case http.StatusRequestEntityTooLarge:
-			kind, msg = diming.TooLarge, "the request body is too large"
+			kind, msg = diming.TooLarge, "提交的内容太大"
 		case http.StatusBadRequest:
-			kind, msg = diming.Invalid, "bad request"
+			kind, msg = diming.Invalid, "请求有误"
 		case http.StatusUnauthorized:
-			kind, msg = diming.Unauthorized, "please sign in"
+			kind, msg = diming.Unauthorized, "请先登录"
 		case http.StatusForbidden:
-			kind, msg = diming.Forbidden, "not allowed"
+			kind, msg = diming.Forbidden, "没有权限"
 		case http.StatusServiceUnavailable:
-			kind, msg = diming.Unavailable, "the service is busy; try again"
+			kind, msg = diming.Unavailable, "服务繁忙，请稍后再试"
 		}
 		if m, ok := he.Message.(string); ok && he.Code < 500 && m != "" && m != http.StatusText(he.Code) {
 			msg = m
@@ -97,12 +97,12 @@ func errorResponse(err error) (int, errorBody) {
 	}
 	var de *diming.Error
 	if !errors.As(err, &de) {
-		return 500, errorBody{errorDetail{Kind: "internal", Message: "internal error; quote the request ID when reporting it"}}
+		return 500, errorBody{errorDetail{Kind: "internal", Message: "内部错误；报告问题时请提供请求编号（request_id）"}}
 	}
 	status := statusOf[de.Kind]
 	msg := de.Msg
 	if de.Kind == diming.Internal || msg == "" {
-		msg = "internal error; quote the request ID when reporting it"
+		msg = "内部错误；报告问题时请提供请求编号（request_id）"
 	}
 	if de.Kind == diming.Invalid && len(de.Fields) > 0 {
 		status = http.StatusUnprocessableEntity

@@ -256,14 +256,14 @@ func TestBadInput(t *testing.T) {
 		status     int
 		kind, hint string
 	}{
-		{"malformed", `{"username": "a",`, 400, "invalid", "ends too early"},
-		{"syntax", `{"username" "a"}`, 400, "invalid", "malformed JSON"},
-		{"unknown field", `{"username":"abc","pasword":"x"}`, 422, "invalid", `unknown field "pasword"`},
-		{"wrong type", `{"username":"abc","roles":"admin"}`, 422, "invalid", `"roles" must be an array`},
-		{"two objects", `{"username":"abc"}{}`, 400, "invalid", "after the JSON object"},
-		{"empty", ``, 400, "invalid", "empty"},
-		{"invalid fields", `{"username":"A B","password":"short","roles":["king"],"scope":"12"}`, 422, "invalid", "some fields"},
-		{"oversized", `{"username":"` + strings.Repeat("x", 2<<20) + `"}`, 413, "too_large", "too large"},
+		{"malformed", `{"username": "a",`, 400, "invalid", "不完整"},
+		{"syntax", `{"username" "a"}`, 400, "invalid", "格式有误"},
+		{"unknown field", `{"username":"abc","pasword":"x"}`, 422, "invalid", `未知字段 "pasword"`},
+		{"wrong type", `{"username":"abc","roles":"admin"}`, 422, "invalid", `"roles" 应为数组`},
+		{"two objects", `{"username":"abc"}{}`, 400, "invalid", "多余内容"},
+		{"empty", ``, 400, "invalid", "为空"},
+		{"invalid fields", `{"username":"A B","password":"short","roles":["king"],"scope":"12"}`, 422, "invalid", "有字段需要修改"},
+		{"oversized", `{"username":"` + strings.Repeat("x", 2<<20) + `"}`, 413, "too_large", "提交的内容"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

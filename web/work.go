@@ -136,17 +136,7 @@ func navFor(u *diming.User) []navItem {
 		navItem{Key: "announcements", Label: "公告", Href: "/announcements"})
 }
 
-var roleLabels = map[diming.Role]string{
-	diming.RoleAdmin: "管理员", diming.RoleCommittee: "地名委员会委员", diming.RoleExpert: "专家",
-	diming.RoleApprover: "审批人", diming.RoleInspector: "界线联检员", diming.RoleCommunityAdmin: "社区管理员",
-}
-
-func roleName(r diming.Role) string {
-	if l, ok := roleLabels[r]; ok {
-		return l
-	}
-	return string(r)
-}
+func roleName(r diming.Role) string { return r.Label() }
 
 func roleNames(u *diming.User) string {
 	if u == nil {

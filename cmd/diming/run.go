@@ -82,7 +82,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		}
 		return b
 	}
-	port, _ := strconv.Atoi(env("DIMING_PG_PORT", "54329"))
+	port, _ := strconv.Atoi(env("DIMING_PG_PORT", "15329"))
 	var c Config
 	fs := flag.NewFlagSet("diming", flag.ContinueOnError)
 	fs.SetOutput(stderr)
