@@ -392,10 +392,18 @@ func TestFieldGridsInBrowser(t *testing.T) {
 		t.Errorf("the next scan does not show the new grid worker:\n%s", page)
 	}
 
-	// Draw a new grid in the east half of the community, on the map.
+	// Reshaping loads the stored grid into the drawing tool.
 	if err := waitVisible(ctx, `#draw-new:not([disabled])`); err != nil {
 		t.Fatalf("the map never became ready for drawing: %v", err)
 	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(form+`[data-edit-shape]`))); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(document.getElementById('grid-map').draw.geometry())`)); err != nil || !strings.Contains(g, `"Polygon"`) {
+		t.Errorf("reshaping the grid put %s in the drawing tool, %v; want its polygon", g, err)
+	}
+
+	// Draw a new grid in the east half of the community, on the map.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#draw-new`))); err != nil {
 		t.Fatal(err)
 	}

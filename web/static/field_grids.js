@@ -34,8 +34,16 @@ for (const form of document.querySelectorAll('.grid-form')) {
   const id = form.dataset.gridId;
   form.querySelector('[data-edit-shape]').addEventListener('click', () => {
     const f = data.features.find((x) => String(x.properties.id) === id);
+    // Grids are stored as MultiPolygons; the drawing tool edits one polygon.
+    const g = f.geometry.type === 'MultiPolygon' && f.geometry.coordinates.length === 1 ?
+      {type: 'Polygon', coordinates: f.geometry.coordinates[0]} : f.geometry;
+    if (g.type !== 'Polygon') {
+      status.textContent = '“' + f.properties.name + '”由几块组成，不能在地图上修改；请画一个新网格代替它。';
+      return;
+    }
     edit(id);
-    draw.load(f.geometry);
+    draw.load(g);
+    box.scrollIntoView({block: 'nearest'});
     status.textContent = '拖动顶点修改“' + f.properties.name + '”的范围，然后点“保存网格”。';
   });
   form.addEventListener('submit', (e) => {
