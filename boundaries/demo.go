@@ -106,7 +106,31 @@ func (s *Service) LoadDemo(ctx context.Context, ds DemoStore) (bool, error) {
 			return true, fmt.Errorf("demo marker %d: %w", i, err)
 		}
 	}
+	if len(lines) > 1 {
+		if err := s.demoInspection(ctx, lines[1]); err != nil {
+			return true, fmt.Errorf("demo inspection: %w", err)
+		}
+	}
 	return true, nil
+}
+
+// demoInspection records a joint inspection of line l a month ago, signed
+// by a generated inspector of each side, so the demo shows an inspected
+// line beside the overdue ones.
+func (s *Service) demoInspection(ctx context.Context, l Line) error {
+	side := func(code string) context.Context {
+		return diming.WithUser(ctx, &diming.User{Username: "demo-inspector-" + code, Roles: []diming.Role{diming.RoleInspector}, Scope: code})
+	}
+	in, err := s.RecordInspection(side(l.LeftCode), l.ID, NewInspection{InspectedOn: s.Now().AddDate(0, -1, 0),
+		Findings: "生成示例：界线执行良好，沿线无新建跨界工程。"})
+	if err != nil {
+		return err
+	}
+	if in, err = s.SignInspection(side(l.LeftCode), in.ID, l.LeftCode, in.Version); err != nil {
+		return err
+	}
+	_, err = s.SignInspection(side(l.RightCode), in.ID, l.RightCode, in.Version)
+	return err
 }
 
 // demoMarkers puts a single marker and a pair along a demo line.

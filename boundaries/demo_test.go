@@ -2,6 +2,7 @@ package boundaries_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/diming/diming/boundaries"
 	"github.com/diming/diming/data/dbtest"
@@ -41,5 +42,14 @@ func TestDemoCounty(t *testing.T) {
 	ms, err := svc.Markers(ctx, lines[0].ID)
 	if err != nil || len(ms) != 3 {
 		t.Fatalf("demo markers = %d, %v; want 3", len(ms), err)
+	}
+	// One line was jointly inspected and signed by both sides; the others are overdue.
+	in, err := svc.LatestInspection(ctx, lines[1].ID)
+	if err != nil || in == nil || !in.Complete() {
+		t.Fatalf("demo inspection of %s = %+v, %v; want one signed by both sides", lines[1].Name, in, err)
+	}
+	overdue, err := svc.OverdueLines(ctx, boundaries.DemoCountyCode, time.Time{})
+	if err != nil || len(overdue) != 3 {
+		t.Errorf("demo overdue lines = %d, %v; want 3 of 4", len(overdue), err)
 	}
 }

@@ -1,6 +1,7 @@
 package boundaries
 
 import (
+	"strings"
 	"time"
 
 	"github.com/diming/diming"
@@ -35,7 +36,20 @@ type MarkerCheck struct {
 	Remediation string
 }
 
-var checkStatuses = map[string]bool{"intact": true, "damaged": true, "missing": true, "moved": true, "repaired": true}
+// CheckStatuses are the states a marker check records, in the order a
+// form offers them, with their Chinese labels.
+var CheckStatuses = []struct{ Code, Label string }{
+	{"intact", "完好"}, {"damaged", "损坏"}, {"missing", "丢失"}, {"moved", "移位"}, {"repaired", "已修复"},
+}
+
+func validCheckStatus(s string) bool {
+	for _, c := range CheckStatuses {
+		if c.Code == s {
+			return true
+		}
+	}
+	return false
+}
 
 // NewInspection records an inspection of a line.
 type NewInspection struct {
@@ -49,7 +63,7 @@ type NewInspection struct {
 func (n NewInspection) Validate(markers []Marker, now time.Time) error {
 	fe := diming.FieldErrors{}
 	if n.InspectedOn.IsZero() || n.InspectedOn.After(now) {
-		fe.Add("inspected_on", "give the day of the field check, not in the future")
+		fe.Add("inspected_on", "请填写实地检查的日期（不能晚于今天）")
 	}
 	ids := map[int64]bool{}
 	for _, m := range markers {
@@ -59,17 +73,57 @@ func (n NewInspection) Validate(markers []Marker, now time.Time) error {
 	for _, c := range n.Checks {
 		switch {
 		case !ids[c.MarkerID]:
-			fe.Add("checks", "a check names a marker that is not on this line")
+			fe.Add("checks", "检查记录中有界桩不在本界线上")
 		case seen[c.MarkerID]:
-			fe.Add("checks", "a marker is checked twice")
-		case !checkStatuses[c.Status]:
-			fe.Add("checks", "a check's status is intact, damaged, missing, moved or repaired")
-		case c.Status != "intact" && c.Findings == "":
-			fe.Add("checks", "say what was found at a marker that is not intact")
+			fe.Add("checks", "同一界桩被检查了两次")
+		case !validCheckStatus(c.Status):
+			fe.Add("checks", "界桩状态须为完好、损坏、丢失、移位或已修复")
+		case c.Status != "intact" && strings.TrimSpace(c.Findings) == "":
+			fe.Add("checks", "界桩 "+c.Number+" 不完好，请写明检查发现的情况")
 		}
 		seen[c.MarkerID] = true
 	}
 	return fe.Err("boundaries.NewInspection")
+}
+
+// AuthorizeSignature decides who may sign an inspection off for one side
+// of line l: an inspector scoped to that side's division (a user of that
+// side), who has not signed the other side. A user whose
+// scope covers both sides (a city or the whole country) signs neither:
+// each side vouches for its own field check. Invalid when side is not a
+// side of the line, Conflict when the side has signed already,
+// Unauthorized or Forbidden otherwise.
+func AuthorizeSignature(u *diming.User, l Line, in Inspection, side string) error {
+	const op = "boundaries.SignInspection"
+	var signed, other string
+	switch side {
+	case l.LeftCode:
+		signed, other = in.LeftSignedBy, in.RightSignedBy
+	case l.RightCode:
+		signed, other = in.RightSignedBy, in.LeftSignedBy
+	default:
+		return diming.E(op, diming.Invalid, "签认的一方不在本界线上", map[string]string{"side": "请选择本界线的一方：" + l.LeftCode + " 或 " + l.RightCode})
+	}
+	switch {
+	case u == nil:
+		return diming.E(op, diming.Unauthorized, "请先登录")
+	case !u.Has(diming.RoleInspector):
+		return diming.E(op, diming.Forbidden, "签认联检需要界线联检员角色")
+	case u.Scope == "" || !u.InScope(side) || !strings.HasPrefix(u.Scope, diming.CodePrefix(side)):
+		return diming.E(op, diming.Forbidden, "联检须由各方自己的联检员签认：你的管辖范围（"+scopeName(u.Scope)+"）不是 "+side+" 一方")
+	case other != "" && other == u.Username:
+		return diming.E(op, diming.Forbidden, "你已代表另一方签认，同一人不能签认双方")
+	case signed != "":
+		return diming.E(op, diming.Conflict, side+" 一方已由 "+signed+" 签认")
+	}
+	return nil
+}
+
+func scopeName(scope string) string {
+	if scope == "" {
+		return "全国"
+	}
+	return scope
 }
 
 // InspectionCycle is the legal interval between joint inspections of a

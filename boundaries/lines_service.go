@@ -7,16 +7,17 @@ import (
 	"github.com/diming/diming"
 )
 
-// authorizeLine lets an inspector act on a line when either side lies in
-// their scope.
-func authorizeLine(ctx context.Context, l Line) error {
-	u := diming.UserFrom(ctx)
+// AuthorizeLine lets an inspector act on a line (markers, inspections)
+// when either side lies in their scope; Unauthorized or Forbidden.
+func AuthorizeLine(u *diming.User, l Line) error {
 	err := diming.Authorize(u, diming.RoleInspector, l.LeftCode)
 	if err != nil && diming.KindOf(err) == diming.Forbidden && u.Can(diming.RoleInspector, l.RightCode) {
 		return nil
 	}
 	return err
 }
+
+func authorizeLine(ctx context.Context, l Line) error { return AuthorizeLine(diming.UserFrom(ctx), l) }
 
 // DeriveLines computes boundary lines from the shared edges of
 // neighbouring polygons of one level, within a tolerance; surveyed and
@@ -52,7 +53,7 @@ func (s *Service) AddMarker(ctx context.Context, lineID int64, m NewMarker) (Mar
 		return Marker{}, err
 	}
 	if l.Status == LineRetired {
-		return Marker{}, diming.E("boundaries.AddMarker", diming.Invalid, "该界线已撤销，不能再设界桩")
+		return Marker{}, diming.E("boundaries.AddMarker", diming.Invalid, "该界线已废止，不能再设界桩")
 	}
 	all, err := s.store.FindMarkers(ctx, lineID)
 	if err != nil {
@@ -178,13 +179,18 @@ func (s *Service) RecordInspection(ctx context.Context, lineID int64, n NewInspe
 	return s.store.CreateInspection(ctx, lineID, RoundOf(n.InspectedOn), n)
 }
 
+// LatestInspection returns a line's latest inspection, or nil.
+func (s *Service) LatestInspection(ctx context.Context, lineID int64) (*Inspection, error) {
+	return s.store.LatestInspection(ctx, lineID)
+}
+
 // Inspection returns one inspection with its marker checks.
 func (s *Service) Inspection(ctx context.Context, id int64) (Inspection, error) {
 	return s.store.FindInspection(ctx, id)
 }
 
 // SignInspection signs an inspection off for one side (a division code of
-// the line); the user must be an inspector of that side.
+// the line); AuthorizeSignature decides who may.
 func (s *Service) SignInspection(ctx context.Context, id int64, side string, version int) (Inspection, error) {
 	in, err := s.store.FindInspection(ctx, id)
 	if err != nil {
@@ -194,12 +200,8 @@ func (s *Service) SignInspection(ctx context.Context, id int64, side string, ver
 	if err != nil {
 		return Inspection{}, err
 	}
-	if side != l.LeftCode && side != l.RightCode {
-		return Inspection{}, diming.E("boundaries.SignInspection", diming.Invalid,
-			map[string]string{"side": "只能代表 " + l.LeftCode + " 或 " + l.RightCode + " 一方签署"})
-	}
 	u := diming.UserFrom(ctx)
-	if err := diming.Authorize(u, diming.RoleInspector, side); err != nil {
+	if err := AuthorizeSignature(u, l, in, side); err != nil {
 		return Inspection{}, err
 	}
 	return s.store.SignInspection(ctx, id, side == l.LeftCode, u.Username, version)

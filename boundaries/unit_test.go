@@ -3,7 +3,9 @@ package boundaries_test
 import (
 	"math"
 	"testing"
+	"unicode"
 
+	"github.com/diming/diming"
 	"github.com/diming/diming/boundaries"
 	"github.com/paulmach/orb"
 )
@@ -67,4 +69,57 @@ func TestValidateCodeAndNames(t *testing.T) {
 			t.Errorf("KindOfName(%s) = %s, want %s", name, got, want)
 		}
 	}
+}
+
+// TestAuthorizeSignature: each side of a joint inspection is signed by an
+// inspector of that side's division, never by one user for both sides.
+func TestAuthorizeSignature(t *testing.T) {
+	l := boundaries.Line{LeftCode: "330602", RightCode: "330604"}
+	user := func(name, scope string, roles ...diming.Role) *diming.User {
+		return &diming.User{Username: name, Scope: scope, Roles: roles}
+	}
+	yue := user("yue", "330602", diming.RoleInspector)
+	yueTown := user("yue-town", "330602001", diming.RoleInspector)
+	shangyu := user("shangyu", "330604", diming.RoleInspector)
+	city := user("city", "330600", diming.RoleInspector)
+	national := user("root", "", diming.RoleAdmin)
+	clerk := user("clerk", "330602", diming.RoleCommittee)
+	tests := []struct {
+		name string
+		u    *diming.User
+		in   boundaries.Inspection
+		side string
+		want diming.Kind // Internal means allowed
+		ok   bool
+	}{
+		{"own side", yue, boundaries.Inspection{}, "330602", 0, true},
+		{"a township inspector for the county's side", yueTown, boundaries.Inspection{}, "330602", diming.Forbidden, false},
+		{"the other side", yue, boundaries.Inspection{}, "330604", diming.Forbidden, false},
+		{"a city inspector covering both sides", city, boundaries.Inspection{}, "330602", diming.Forbidden, false},
+		{"a national admin", national, boundaries.Inspection{}, "330604", diming.Forbidden, false},
+		{"not an inspector", clerk, boundaries.Inspection{}, "330602", diming.Forbidden, false},
+		{"anonymous", nil, boundaries.Inspection{}, "330602", diming.Unauthorized, false},
+		{"not a side of the line", yue, boundaries.Inspection{}, "330603", diming.Invalid, false},
+		{"second side after the first", shangyu, boundaries.Inspection{LeftSignedBy: "yue"}, "330604", 0, true},
+		{"same user for the second side", user("yue", "330604", diming.RoleInspector), boundaries.Inspection{LeftSignedBy: "yue"}, "330604", diming.Forbidden, false},
+		{"side signed already", yue, boundaries.Inspection{LeftSignedBy: "yue2"}, "330602", diming.Conflict, false},
+	}
+	for _, tt := range tests {
+		err := boundaries.AuthorizeSignature(tt.u, l, tt.in, tt.side)
+		if (err == nil) != tt.ok || (!tt.ok && diming.KindOf(err) != tt.want) {
+			t.Errorf("%s: AuthorizeSignature = %v, want ok %v kind %v", tt.name, err, tt.ok, tt.want)
+		}
+		if err != nil && !hasHan(err.Error()) {
+			t.Errorf("%s: message %q is not in Chinese", tt.name, err)
+		}
+	}
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }

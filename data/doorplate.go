@@ -12,14 +12,16 @@ import (
 
 const plateCols = `p.id, p.public_id, p.key_id, p.address_id, p.status, coalesce(r.public_id,''), p.batch, p.reason, p.issued_at,
 	p.retired_at, p.version, a.full_text, a.pinyin, a.division_code,
-	coalesce(a.door_number::text || a.door_suffix || '号', '') || a.building`
+	coalesce(a.door_number::text || a.door_suffix || '号', '') || a.building, coalesce(s.name, a.area_name), coalesce(s.pinyin, '')`
 
-const plateFrom = ` FROM plates p JOIN addresses a ON a.id = p.address_id LEFT JOIN plates r ON r.id = p.replaced_by `
+const plateFrom = ` FROM plates p JOIN addresses a ON a.id = p.address_id LEFT JOIN plates r ON r.id = p.replaced_by
+	LEFT JOIN streets s ON s.id = a.street_id `
 
 func scanPlate(row pgx.Row) (doorplate.Plate, error) {
 	var p doorplate.Plate
 	err := row.Scan(&p.ID, &p.PublicID, &p.KeyID, &p.AddressID, &p.Status, &p.ReplacedBy, &p.Batch, &p.Reason, &p.IssuedAt,
-		&p.RetiredAt, &p.Version, &p.FullText, &p.Pinyin, &p.DivisionCode, &p.DoorLabel)
+		&p.RetiredAt, &p.Version, &p.FullText, &p.Pinyin, &p.DivisionCode, &p.DoorLabel,
+		&p.StreetName, &p.StreetPinyin)
 	return p, err
 }
 

@@ -27,7 +27,10 @@ type GenSpec struct {
 	StreetsPerComm  int      // streets per community
 	HousesPerStreet int      // doorplates per street, both sides
 	KeyID           string   // signing key id stored with the plates
-	Seed            uint64
+	// PlatelessStreets is how many streets of each community (its last
+	// ones) get addresses but no plates, left for the issuer to issue.
+	PlatelessStreets int
+	Seed             uint64
 }
 
 // GenResult counts what was generated.
@@ -86,6 +89,9 @@ func (db *DB) GenerateDoorplates(ctx context.Context, spec GenSpec) (GenResult, 
 				aid := int64(len(addrs))
 				addrs = append(addrs, []any{aid, c.code, sid, h.n, prefix + strconv.Itoa(h.n) + "号",
 					pyPrefix + " " + strconv.Itoa(h.n) + " Hao", ewkbPoint(h.p)})
+				if round >= spec.StreetsPerComm-spec.PlatelessStreets {
+					continue
+				}
 				plates = append(plates, []any{doorplate.NewPublicID(), aid, spec.KeyID})
 				res.Plates++
 				if target > 0 && res.Plates >= target {
@@ -260,8 +266,9 @@ func ewkbHeader(typ uint32, extra int) []byte {
 // grid per community for the villages and communities of the demo county,
 // once: it does nothing when the county is missing (the divisions step
 // has not run); doorplates are generated only when the county has none,
-// contacts and grids only where missing. It reports whether it generated
-// doorplates.
+// contacts and grids only where missing. Each community's last street
+// is left without plates, for the issuer to issue. It reports whether it
+// generated doorplates.
 func (db *DB) DemoDoorplates(ctx context.Context, county string) (GenResult, bool, error) {
 	const op = "data.DemoDoorplates"
 	var exists, done bool
@@ -296,6 +303,7 @@ func (db *DB) DemoDoorplates(ctx context.Context, county string) (GenResult, boo
 	if done {
 		return GenResult{}, false, nil
 	}
-	res, err := db.GenerateDoorplates(ctx, GenSpec{Communities: comms, StreetsPerComm: 3, HousesPerStreet: 24, KeyID: "demo", Seed: 330699})
+	res, err := db.GenerateDoorplates(ctx, GenSpec{Communities: comms, StreetsPerComm: 3, HousesPerStreet: 24, KeyID: "demo", Seed: 330699,
+		PlatelessStreets: 1})
 	return res, err == nil, err
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/doorplate"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 const gridCols = `id, community_code, name, ST_AsBinary(geom), worker_name, worker_role, worker_phone, worker_phone_kind,
@@ -30,7 +32,7 @@ func (db *DB) CreateGrid(ctx context.Context, g doorplate.Grid) (doorplate.Grid,
 	const op = "data.CreateGrid"
 	geom, err := geomBytes(g.Geom)
 	if err != nil {
-		return g, diming.E(op, diming.Invalid, "bad grid polygon", err)
+		return g, diming.E(op, diming.Invalid, "网格范围不是有效的多边形", err)
 	}
 	err = db.WithTx(ctx, func(tx pgx.Tx) error {
 		g, err = scanGrid(tx.QueryRow(ctx, `INSERT INTO grids (community_code, name, geom, worker_name, worker_role, worker_phone,
@@ -43,7 +45,7 @@ func (db *DB) CreateGrid(ctx context.Context, g doorplate.Grid) (doorplate.Grid,
 		}
 		return audit(ctx, tx, Change{Action: "grid.create", Entity: "grid", EntityID: strconv.FormatInt(g.ID, 10), After: g})
 	})
-	return g, translate(op, err)
+	return g, gridError(op, g.CommunityCode, err)
 }
 
 // FindGridByID returns one grid, or NotFound.
@@ -67,11 +69,13 @@ func (db *DB) FindGrids(ctx context.Context, community string) ([]doorplate.Grid
 func (db *DB) UpdateGrid(ctx context.Context, id int64, u doorplate.GridUpdate) (doorplate.Grid, error) {
 	const op = "data.UpdateGrid"
 	var after doorplate.Grid
+	var community string
 	err := db.WithTx(ctx, func(tx pgx.Tx) error {
 		before, err := scanGrid(tx.QueryRow(ctx, `SELECT `+gridCols+` FROM grids WHERE id=$1 FOR UPDATE`, id))
 		if err != nil {
 			return err
 		}
+		community = before.CommunityCode
 		if before.Version != u.Version {
 			return staleVersion(op, before.Version, before)
 		}
@@ -87,7 +91,7 @@ func (db *DB) UpdateGrid(ctx context.Context, id int64, u doorplate.GridUpdate) 
 		set(&g.Geom, u.Geom)
 		geom, err := geomBytes(g.Geom)
 		if err != nil {
-			return diming.E(op, diming.Invalid, "bad grid polygon", err)
+			return diming.E(op, diming.Invalid, "网格范围不是有效的多边形", err)
 		}
 		after, err = scanGrid(tx.QueryRow(ctx, `UPDATE grids SET name=$2, geom=ST_Multi(ST_SetSRID(ST_GeomFromWKB($3),4490)),
 			worker_name=$4, worker_role=$5, worker_phone=$6, worker_phone_kind=$7, police_name=$8, police_phone=$9,
@@ -99,7 +103,18 @@ func (db *DB) UpdateGrid(ctx context.Context, id int64, u doorplate.GridUpdate) 
 		}
 		return audit(ctx, tx, Change{Action: "grid.update", Entity: "grid", EntityID: strconv.FormatInt(id, 10), Before: before, After: after})
 	})
-	return after, translate(op, err)
+	return after, gridError(op, community, err)
+}
+
+// gridError translates err; the database's refusal of a polygon outside
+// its community (grids_check, raised as P0001) becomes a Chinese message
+// on the geometry field.
+func gridError(op, community string, err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "P0001" && strings.HasPrefix(pe.Message, "the grid must lie inside") {
+		return diming.E(op, diming.Invalid, "网格范围超出了社区的边界", map[string]string{"geom": "请把网格画在社区 " + community + " 的范围内"}, err)
+	}
+	return translate(op, err)
 }
 
 func set[T any](dst *T, v *T) {
@@ -130,7 +145,7 @@ func (db *DB) PutCommunityInfo(ctx context.Context, c doorplate.CommunityInfo) (
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			if c.Version != 0 {
-				return diming.E(op, diming.NotFound, "no contacts recorded for this community yet; create them with version 0")
+				return diming.E(op, diming.NotFound, "这个社区还没有联系方式记录，请刷新页面后重新填写")
 			}
 		case err != nil:
 			return err

@@ -30,19 +30,19 @@ func validPhoneKind(k PhoneKind) bool { return k == PhoneWork || k == PhonePerso
 func (s *Service) CreateGrid(ctx context.Context, g Grid) (Grid, error) {
 	fe := diming.FieldErrors{}
 	if strings.TrimSpace(g.Name) == "" {
-		fe.Add("name", "required")
+		fe.Add("name", "请填写网格名称")
 	}
 	if len(g.Geom) == 0 {
-		fe.Add("geom", "a polygon inside the community")
+		fe.Add("geom", "请在地图上画出社区范围内的网格")
 	}
 	if len(g.CommunityCode) != 12 {
-		fe.Add("community_code", "a 12-digit village/community code")
+		fe.Add("community_code", "请填写 12 位村（社区）代码")
 	}
 	g.WorkerRole = def(g.WorkerRole, "网格员")
 	g.WorkerPhoneKind = PhoneKind(def(string(g.WorkerPhoneKind), string(PhoneWork)))
 	g.PolicePhoneKind = PhoneKind(def(string(g.PolicePhoneKind), string(PhoneWork)))
 	if !validPhoneKind(g.WorkerPhoneKind) || !validPhoneKind(g.PolicePhoneKind) {
-		fe.Add("phone_kind", "work or personal")
+		fe.Add("worker_phone_kind", "电话类型须为工作电话或个人电话")
 	}
 	if err := fe.Err("doorplate.CreateGrid"); err != nil {
 		return Grid{}, err
@@ -66,7 +66,7 @@ func (s *Service) UpdateGrid(ctx context.Context, id int64, u GridUpdate) (Grid,
 	}
 	for _, k := range []*PhoneKind{u.WorkerPhoneKind, u.PolicePhoneKind} {
 		if k != nil && !validPhoneKind(*k) {
-			return Grid{}, diming.E("doorplate.UpdateGrid", diming.Invalid, map[string]string{"phone_kind": "work or personal"})
+			return Grid{}, diming.E("doorplate.UpdateGrid", diming.Invalid, "电话类型须为工作电话或个人电话", map[string]string{"worker_phone_kind": "工作电话或个人电话"})
 		}
 	}
 	defer s.cache.changed("communities")
@@ -86,7 +86,7 @@ func (s *Service) FindGrids(ctx context.Context, community string) ([]Grid, erro
 func (s *Service) PutCommunityInfo(ctx context.Context, ci CommunityInfo) (CommunityInfo, error) {
 	ci.PolicePhoneKind = PhoneKind(def(string(ci.PolicePhoneKind), string(PhoneWork)))
 	if !validPhoneKind(ci.PolicePhoneKind) {
-		return CommunityInfo{}, diming.E("doorplate.PutCommunityInfo", diming.Invalid, map[string]string{"police_phone_kind": "work or personal"})
+		return CommunityInfo{}, diming.E("doorplate.PutCommunityInfo", diming.Invalid, "电话类型须为工作电话或个人电话", map[string]string{"police_phone_kind": "工作电话或个人电话"})
 	}
 	if err := s.authorize(ctx, keeperRole, ci.CommunityCode); err != nil {
 		return CommunityInfo{}, err
@@ -101,4 +101,10 @@ func (s *Service) FindCommunityInfo(ctx context.Context, code string) (Community
 		return CommunityInfo{}, err
 	}
 	return s.store.FindCommunityInfo(ctx, code)
+}
+
+// PhoneShown is how the scan page shows a number of this kind under the
+// deployment's phone policy: what the grid editor previews.
+func (s *Service) PhoneShown(number string, kind PhoneKind) Phone {
+	return ShowPhone(number, kind, s.cfg.PhonePolicy)
 }

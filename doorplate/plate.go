@@ -30,12 +30,15 @@ type Plate struct {
 	Code       string
 	URL        string
 
-	// FullText, Pinyin, DoorNumber and DivisionCode describe the address,
-	// for print sheets and authorization.
+	// FullText, Pinyin, DoorLabel and DivisionCode describe the address,
+	// for print sheets and authorization; StreetName and StreetPinyin are
+	// its street (or area) as the plate face shows it.
 	FullText     string
 	Pinyin       string
 	DoorLabel    string
 	DivisionCode string
+	StreetName   string
+	StreetPinyin string
 }
 
 // NewPlate is one plate to insert.

@@ -14,15 +14,16 @@ import (
 // the Tianjin QR doorplates (DOMAIN.md §5.5).
 type PlateSize struct {
 	Name    string
+	Label   string // the name people read: 大号, 中号, 小号
 	PlateMM [2]int // plate width and height, mm
 	QRMM    int    // QR side, mm
 }
 
 // PlateSizes are the formats plates are printed in.
 var PlateSizes = []PlateSize{
-	{Name: "large", PlateMM: [2]int{570, 370}, QRMM: 120},
-	{Name: "medium", PlateMM: [2]int{270, 170}, QRMM: 75},
-	{Name: "small", PlateMM: [2]int{150, 90}, QRMM: 40},
+	{Name: "large", Label: "大号", PlateMM: [2]int{570, 370}, QRMM: 120},
+	{Name: "medium", Label: "中号", PlateMM: [2]int{270, 170}, QRMM: 75},
+	{Name: "small", Label: "小号", PlateMM: [2]int{150, 90}, QRMM: 40},
 }
 
 // FindPlateSize returns the format called name; it returns Invalid for an
@@ -33,7 +34,7 @@ func FindPlateSize(name string) (PlateSize, error) {
 			return s, nil
 		}
 	}
-	return PlateSize{}, diming.E("doorplate.FindPlateSize", diming.Invalid, fmt.Sprintf("unknown plate size %q; use large, medium or small", name))
+	return PlateSize{}, diming.E("doorplate.FindPlateSize", diming.Invalid, fmt.Sprintf("没有门牌规格 %q：请用 large（大号）、medium（中号）或 small（小号）", name))
 }
 
 // Pixels is the QR's side in pixels when printed at dpi.

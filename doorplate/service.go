@@ -41,6 +41,12 @@ type Store interface {
 	FindGrids(ctx context.Context, community string) ([]Grid, error)
 	UpdateGrid(ctx context.Context, id int64, u GridUpdate) (Grid, error)
 	PutCommunityInfo(ctx context.Context, ci CommunityInfo) (CommunityInfo, error)
+	// FindCommunitySummaries lists up to limit villages/communities within
+	// a division code with their counts; all of them, or (all false) only
+	// those holding streets or addresses.
+	FindCommunitySummaries(ctx context.Context, within string, all bool, limit int) ([]CommunitySummary, error)
+	// FindStreetSummaries lists a community's streets with their counts.
+	FindStreetSummaries(ctx context.Context, community string) ([]StreetSummary, error)
 	FindCommunityInfo(ctx context.Context, code string) (CommunityInfo, error)
 	// ListenChanges blocks until ctx ends or the connection fails, calling
 	// ready once it listens and changed with every change notification's
@@ -301,7 +307,7 @@ func (s *Service) scopeDivision(ctx context.Context, scope BatchScope) (string, 
 	case scope.StreetID == 0 && len(scope.CommunityCode) == 12:
 		return scope.CommunityCode, nil
 	}
-	return "", diming.E("doorplate.BatchScope", diming.Invalid, "give either a street id or a 12-digit community code")
+	return "", diming.E("doorplate.BatchScope", diming.Invalid, "请选择一条街路巷，或填写 12 位社区（村）代码")
 }
 
 // FindPlates lists the plates of a street or community (for print sheets).

@@ -47,7 +47,7 @@ type issueRequest struct {
 
 func (r issueRequest) Valid(context.Context) map[string]string {
 	if r.AddressID <= 0 {
-		return map[string]string{"address_id": "required"}
+		return map[string]string{"address_id": "请选择要编制门牌的地址"}
 	}
 	return nil
 }
@@ -73,7 +73,7 @@ type batchRequest struct {
 
 func (r batchRequest) Valid(context.Context) map[string]string {
 	if (r.StreetID == 0) == (r.CommunityCode == "") {
-		return map[string]string{"street_id": "give either street_id or community_code"}
+		return map[string]string{"street_id": "请选择一条街路巷或一个社区（二选一）"}
 	}
 	return nil
 }
@@ -108,7 +108,7 @@ type reasonRequest struct {
 
 func (r reasonRequest) Valid(context.Context) map[string]string {
 	if r.Reason == "" {
-		return map[string]string{"reason": "say why (kept in the audit log)"}
+		return map[string]string{"reason": "请写明原因（记入审计日志）"}
 	}
 	return nil
 }
@@ -154,7 +154,7 @@ func handlePlateQR(s *doorplate.Service, format string) echo.HandlerFunc {
 			return err
 		}
 		if p.Status != doorplate.PlateActive {
-			return diming.E("web.PlateQR", diming.Conflict, "this plate is "+p.Status+"; print its replacement")
+			return diming.E("web.PlateQR", diming.Conflict, "这块门牌已"+plateStatusLabel(p.Status)+"，请打印补换后的新门牌")
 		}
 		c.Response().Header().Set("Cache-Control", "private, max-age=3600")
 		if format == "svg" {
@@ -166,7 +166,7 @@ func handlePlateQR(s *doorplate.Service, format string) echo.HandlerFunc {
 		}
 		dpi, err := strconv.Atoi(orDefault(c.QueryParam("dpi"), "300"))
 		if err != nil || dpi < 72 || dpi > 1200 {
-			return diming.E("web.PlateQR", diming.Invalid, "dpi must be 72–1200")
+			return diming.E("web.PlateQR", diming.Invalid, "打印分辨率 dpi 须在 72 到 1200 之间", map[string]string{"dpi": "72 到 1200 之间的整数"})
 		}
 		png, err := doorplate.QRPNG(p.URL, size.Pixels(dpi))
 		if err != nil {
@@ -174,6 +174,19 @@ func handlePlateQR(s *doorplate.Service, format string) echo.HandlerFunc {
 		}
 		return c.Blob(http.StatusOK, "image/png", png)
 	}
+}
+
+// plateStatusLabel is a plate state as people read it.
+func plateStatusLabel(status string) string {
+	switch status {
+	case doorplate.PlateActive:
+		return "在用"
+	case doorplate.PlateRevoked:
+		return "注销"
+	case doorplate.PlateReplaced:
+		return "补换"
+	}
+	return status
 }
 
 func orDefault(v, d string) string {
@@ -194,19 +207,19 @@ func handlePlateScans(s *doorplate.Service) echo.HandlerFunc {
 }
 
 type sheetPlate struct {
-	doorplate.Plate
-	QR template.HTML
+	Face doorplate.Face
+	QR   template.HTML
 }
 
 // handlePrintSheet renders a printable A4 sheet of a street's or a
-// community's active plates: address, pinyin, number and QR at plate size.
+// community's active plates, each face laid out by doorplate.PlateFace.
 func handlePrintSheet(s *doorplate.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		scope := doorplate.BatchScope{CommunityCode: c.QueryParam("community")}
 		if v := c.QueryParam("street"); v != "" {
 			id, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				return diming.E("web.PrintSheet", diming.Invalid, "street must be a number")
+				return diming.E("web.PrintSheet", diming.Invalid, "街路巷编号须是数字", map[string]string{"street": "街路巷编号须是数字"})
 			}
 			scope.StreetID = id
 		}
@@ -224,20 +237,56 @@ func handlePrintSheet(s *doorplate.Service) echo.HandlerFunc {
 			if err != nil {
 				return err
 			}
-			items = append(items, sheetPlate{Plate: p, QR: template.HTML(svg)}) // our own SVG, no user input inside
+			items = append(items, sheetPlate{Face: doorplate.PlateFace(p, size), QR: template.HTML(svg)}) // our own SVG, no user input inside
+		}
+		var sizes []sheetSize
+		for _, z := range doorplate.PlateSizes {
+			q := c.Request().URL.Query()
+			q.Set("size", z.Name)
+			sizes = append(sizes, sheetSize{PlateSize: z, Href: "?" + q.Encode(), Current: z.Name == size.Name})
 		}
 		c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-		return sheetPage.Execute(c.Response(), map[string]any{"Plates": items, "Size": size})
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+		return sheetPage.Execute(c.Response(), map[string]any{"Plates": items, "Size": size, "Sizes": sizes})
 	}
 }
 
+type sheetSize struct {
+	doorplate.PlateSize
+	Href    string
+	Current bool
+}
+
 var sheetPage = template.Must(template.New("sheet").Parse(`<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>门牌打印单</title>
-<style>@page{size:A4;margin:10mm}body{font-family:sans-serif;margin:0}
-.plate{display:inline-flex;box-sizing:border-box;width:{{index .Size.PlateMM 0}}mm;height:{{index .Size.PlateMM 1}}mm;border:1px dashed #999;
-margin:2mm;padding:3mm;break-inside:avoid;background:#1a4d8f;color:#fff;gap:3mm;align-items:center}
-.plate .t{flex:1;overflow:hidden}.plate .n{font-size:16mm;font-weight:bold;line-height:1}.plate .a{font-size:3mm}.plate .p{font-size:2.5mm;opacity:.85}
-.plate .q{background:#fff;padding:1mm;line-height:0}</style></head><body>
-<p>共 {{len .Plates}} 块门牌（{{.Size.Name}}，{{index .Size.PlateMM 0}}×{{index .Size.PlateMM 1}} mm，二维码 {{.Size.QRMM}} mm）</p>
-{{range .Plates}}<div class="plate"><div class="t"><div class="n">{{.DoorLabel}}</div><div class="a">{{.FullText}}</div><div class="p">{{.Pinyin}}</div></div><div class="q">{{.QR}}</div></div>
-{{end}}</body></html>`))
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>门牌打印单</title>
+<style>@page{size:A4;margin:10mm}
+body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans-serif;margin:0;padding:4mm}
+.head{display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:center;margin:0 0 4mm;font-size:15px}
+.head h1{font-size:1.2em;margin:0}.head a,.head button{font:inherit}
+.plates{display:flex;flex-wrap:wrap;gap:4mm;overflow-x:auto}
+.plate>*{flex-shrink:0}
+@media screen and (max-width:40em){.plates{zoom:.62}}
+.plate{display:flex;box-sizing:border-box;align-items:center;background:#1a4d8f;color:#fff;border:1px dashed #777;
+break-inside:avoid;page-break-inside:avoid;overflow:hidden}
+.plate .name{display:flex;flex-direction:column;justify-content:center;overflow:hidden}
+.plate .st{font-weight:700;line-height:1.1;white-space:nowrap;letter-spacing:.02em}
+.plate .py{line-height:1.25;white-space:nowrap;margin-top:.25em}
+.plate .num{font-weight:700;line-height:1;white-space:nowrap;text-align:center;background:#fff;color:#b3261e;
+align-self:stretch;display:flex;align-items:center;justify-content:center;border-radius:1mm}
+.plate .q{margin-left:auto;background:#fff;color:#111;display:flex;flex-direction:column;align-items:center;border-radius:1mm}
+.plate .q svg{display:block}
+.plate .code{font-family:"DejaVu Sans Mono",monospace;line-height:1.15;text-align:center;margin-top:.3em;white-space:nowrap}
+@media print{.head{display:none}body{padding:0}}
+</style></head><body>
+<div class="head"><h1>门牌打印单</h1>
+<span>共 {{len .Plates}} 块门牌（{{.Size.Label}}，{{index .Size.PlateMM 0}}×{{index .Size.PlateMM 1}} 毫米，二维码 {{.Size.QRMM}} 毫米）</span>
+<span>规格：{{range .Sizes}}{{if .Current}}<strong>{{.Label}}</strong>{{else}}<a href="{{.Href}}">{{.Label}}</a>{{end}} {{end}}</span>
+<button type="button" onclick="print()">打印</button> <a href="/work/plates">返回门牌管理</a></div>
+{{if not .Plates}}<p>这里还没有在用的门牌。请先在门牌管理中编制门牌。</p>{{end}}
+<div class="plates">
+{{range .Plates}}{{with .Face}}<div class="plate" style="width:{{.PlateW}}mm;height:{{.PlateH}}mm;padding:{{.Pad}}mm;gap:{{.Gap}}mm">
+<div class="name" style="width:{{.NameW}}mm"><div class="st" style="font-size:{{.NameMM}}mm">{{.Street}}</div><div class="py" style="font-size:{{.PinyinMM}}mm">{{.Pinyin}}</div></div>
+<div class="num" style="width:{{.NumberW}}mm;font-size:{{.NumberMM}}mm">{{.Number}}</div>
+{{end}}<div class="q" style="padding:1mm">{{.QR}}<div class="code" style="font-size:{{.Face.CodeMM}}mm">{{index .Face.Code 0}}<br>{{index .Face.Code 1}}</div></div></div>
+{{end}}</div></body></html>`))

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -50,6 +51,7 @@ func newPages(a *assets) (*pages, error) {
 			return t.Format(time.DateOnly)
 		},
 	}
+	maps.Copy(funcs, fieldFuncs(a))
 	names, err := fs.Glob(templates, "templates/*.html")
 	if err != nil {
 		return nil, diming.E("web.newPages", err)
@@ -188,4 +190,5 @@ func addWorkRoutes(e *echo.Echo, p *pages, cfg Config, d Deps) {
 		return p.render(c, http.StatusOK, "home", pageData{Title: "工作台", Active: "home"})
 	})
 	addNamingPages(w, p, d)
+	addFieldPages(w, p, d)
 }

@@ -73,27 +73,15 @@ func (e namingEnv) firstTown(t *testing.T) string {
 	return code
 }
 
-// signIn signs user in through the sign-in page and lands on next.
-func signIn(t *testing.T, ctx context.Context, base, user, next string) {
+// mustSignIn signs user in through the sign-in page and lands on next.
+func mustSignIn(t *testing.T, ctx context.Context, base, user, next string) {
 	t.Helper()
-	_, _ = chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { const m = document.querySelector('meta[name=csrf-token]');
-		return m ? fetch('/api/v1/session', {method: 'DELETE', headers: {'X-CSRF-Token': m.content}}).then(r => r.status) : 0; })()`,
-		chromedp.EvalAwaitPromise))
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login?next="+next),
-		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), user),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-	)
-	if err == nil {
-		err = waitVisible(ctx, `[data-signout]`)
-	}
-	if err != nil {
+	if err := signInAt(ctx, base, user, next); err != nil {
 		t.Fatalf("sign in as %s: %v", user, err)
 	}
 }
 
-func text(t *testing.T, ctx context.Context, sel string) string {
+func mustText(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
@@ -145,7 +133,7 @@ func TestNamingProposeInBrowser(t *testing.T) {
 	env := newNamingEnv(t)
 	ctx, console := browser(t)
 	defer failShot(t, ctx, "naming-propose", console)
-	signIn(t, ctx, env.srv.URL, "nm-committee", "/work/propose")
+	mustSignIn(t, ctx, env.srv.URL, "nm-committee", "/work/propose")
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.dimingProposeMap && dimingProposeMap.loaded())`,
 		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		t.Fatalf("the proposal map never loaded: %v", err)
@@ -161,7 +149,7 @@ func TestNamingProposeInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, `#findings`, "人民路")
-	dup := text(t, ctx, `.finding[data-rule=same_name]`)
+	dup := mustText(t, ctx, `.finding[data-rule=same_name]`)
 	if !strings.Contains(dup, "same_name") || !strings.Contains(dup, "不能通过") || !strings.Contains(dup, "人民路") {
 		t.Errorf("duplicate finding = %q, want its code, that it blocks, and the clashing road", dup)
 	}
@@ -269,7 +257,7 @@ func TestNamingReviewInBrowser(t *testing.T) {
 	}
 
 	// The approver may not accept: no button, and the API refuses.
-	signIn(t, ctx, env.srv.URL, "nm-approver", page)
+	mustSignIn(t, ctx, env.srv.URL, "nm-approver", page)
 	if n := eval[int](t, ctx, `document.querySelectorAll('#act-accept, #act-request_correction').length`); n != 0 {
 		t.Errorf("the approver sees %d intake forms, want none", n)
 	}
@@ -282,7 +270,7 @@ func TestNamingReviewInBrowser(t *testing.T) {
 
 	// The committee member accepts and opens the evaluation; a form read
 	// before someone else's change gets the 409 message beside it.
-	signIn(t, ctx, env.srv.URL, "nm-committee", page)
+	mustSignIn(t, ctx, env.srv.URL, "nm-committee", page)
 	if n := eval[int](t, ctx, `document.querySelectorAll('#act-approve').length`); n != 0 {
 		t.Errorf("the committee member sees the approval form")
 	}
@@ -316,7 +304,7 @@ func TestNamingReviewInBrowser(t *testing.T) {
 	if err := os.WriteFile(pdf, []byte(pdfText), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	signIn(t, ctx, env.srv.URL, "nm-expert", "/work/queue")
+	mustSignIn(t, ctx, env.srv.URL, "nm-expert", "/work/queue")
 	waitText(t, ctx, `table.queue`, "云门路")
 	waitText(t, ctx, fmt.Sprintf(`tr[data-id="%d"]`, id), "附专家论证报告")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-id="%d"] a`, id))),
@@ -337,7 +325,7 @@ func TestNamingReviewInBrowser(t *testing.T) {
 	}
 
 	// The committee member closes the evaluation.
-	signIn(t, ctx, env.srv.URL, "nm-committee", page)
+	mustSignIn(t, ctx, env.srv.URL, "nm-committee", page)
 	act("complete_evaluation")
 	waitText(t, ctx, `#app-state`, "待审批")
 
@@ -351,7 +339,7 @@ func TestNamingReviewInBrowser(t *testing.T) {
 			return chromedp.Void{}, err
 		}
 	}
-	signIn(t, ctx, env.srv.URL, "nm-approver", "/work/queue")
+	mustSignIn(t, ctx, env.srv.URL, "nm-approver", "/work/queue")
 	waitText(t, ctx, fmt.Sprintf(`tr[data-id="%d"]`, id), "批准")
 	if err := chromedp.Do(ctx, chromedp.Navigate(env.srv.URL+page)); err != nil {
 		t.Fatal(err)
@@ -364,7 +352,7 @@ func TestNamingReviewInBrowser(t *testing.T) {
 	waitText(t, ctx, `#app-state`, "已备案")
 	act("announce", setDate("announce", announced))
 	waitText(t, ctx, `#app-state`, "已公告")
-	body := text(t, ctx, `dl.attrs`)
+	body := mustText(t, ctx, `dl.attrs`)
 	for _, want := range []string{"批准日期" + approved, "备案日期" + filed, "公告日期" + announced} {
 		if !strings.Contains(strings.Join(strings.Fields(body), ""), want) {
 			t.Errorf("application record lacks %q:\n%s", want, body)
@@ -376,7 +364,7 @@ func TestNamingReviewInBrowser(t *testing.T) {
 	waitText(t, ctx, `body`, "关于云门路命名的公告")
 	eval[bool](t, ctx, `(() => { [...document.querySelectorAll('li a')].find(a => a.textContent.includes('云门路')).click(); return true; })()`)
 	waitText(t, ctx, `body`, "若政复〔2026〕7号")
-	ann := strings.Join(strings.Fields(text(t, ctx, `body`)), "")
+	ann := strings.Join(strings.Fields(mustText(t, ctx, `body`)), "")
 	for _, want := range []string{"标准名称云门路", "罗马字母拼写YunmenLu", "批准时间" + approved, "发布日期" + announced} {
 		if !strings.Contains(ann, want) {
 			t.Errorf("announcement page lacks %q:\n%s", want, ann)
