@@ -28,6 +28,6 @@ func addRoutes(e *echo.Echo, logger *slog.Logger, cfg Config, d Deps, reg *prome
 	addBoundaryRoutes(e, api, cfg, d)
 	addGazetteerRoutes(e, api, cfg, d)
 	addDoorplateRoutes(e, api, cfg, d)
-	addTileRoutes(e, cfg, d)
+	addTileRoutes(e, cfg, d, reg)
 	addWebMap(e, cfg, d)
 }

@@ -24,6 +24,8 @@ Usage:
   diming [flags] token add -username NAME -name PURPOSE
   diming [flags] import KIND FILE  import official data (see README)
   diming [flags] demo              load the generated demo data (idempotent)
+  diming [flags] tiles seed -zoom 0-8 [-within CODE]   warm the running server's tile cache
+  diming [flags] tiles purge       empty the tile cache of every running server
 
 Flags (each falls back to the environment variable shown):
 `
@@ -48,6 +50,8 @@ type Config struct {
 	PlateKeys   string // DIMING_PLATE_KEYS
 	PhonePolicy string // DIMING_PHONE_POLICY: mask, hide or full
 	ScanPreload bool   // DIMING_SCAN_PRELOAD: hold every plate's scan record in memory
+	TileCacheMB int    // DIMING_TILE_CACHE_MB: memory for gzipped tiles
+	TileDiskDir string // DIMING_TILE_CACHE_DIR: disk tier for tiles memory evicts
 }
 
 // Validate reports configuration mistakes before anything starts.
@@ -58,6 +62,9 @@ func (c Config) Validate() error {
 	}
 	if c.PGPort <= 0 || c.PGPort > 65535 {
 		errs = append(errs, "-pg-port must be a TCP port")
+	}
+	if c.TileCacheMB <= 0 {
+		errs = append(errs, "-tile-cache-mb must be a positive number of MiB")
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, "-public-url must start with http:// or https://")
@@ -102,6 +109,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&c.PhonePolicy, "phone-policy", env("DIMING_PHONE_POLICY", "mask"), "how scan pages show personal phone numbers: mask, hide or full (DIMING_PHONE_POLICY)")
 	fs.BoolVar(&c.ScanPreload, "scan-preload", envBool("DIMING_SCAN_PRELOAD", true),
 		"hold every plate's scan record in memory (about 0.5 KB a plate) so no scan waits for the database; false keeps the 20,000 most recent (DIMING_SCAN_PRELOAD)")
+	tileMB, _ := strconv.Atoi(env("DIMING_TILE_CACHE_MB", "256"))
+	fs.IntVar(&c.TileCacheMB, "tile-cache-mb", tileMB, "memory for gzipped vector tiles, in MiB (DIMING_TILE_CACHE_MB)")
+	fs.StringVar(&c.TileDiskDir, "tile-cache-dir", env("DIMING_TILE_CACHE_DIR", ""),
+		"folder for a disk tier holding the tiles memory evicts; empty keeps tiles in memory only (DIMING_TILE_CACHE_DIR)")
 	c.PlateKeys = getenv("DIMING_PLATE_KEYS")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
@@ -159,6 +170,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tokenCommand(ctx, cfg, logger, rest, stdout, stderr)
 	case "import":
 		return importCommand(ctx, cfg, logger, rest, stdout, stderr)
+	case "tiles":
+		return tilesCommand(ctx, cfg, logger, rest, stdout, stderr)
 	case "demo":
 		db, err := openDB(ctx, cfg, logger)
 		if err != nil {
