@@ -171,7 +171,7 @@ func BenchmarkTileCache(b *testing.B) {
 		}
 		return out
 	}
-	plain()               // warm the plans and the page cache
+	plain()                // warm the plans and the page cache
 	serve(uncached, false) // and the service's
 	serve(cached, false)   // fill the cache
 	b.ResetTimer()
