@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/diming/diming"
 	"github.com/diming/diming/tiles"
 	"github.com/paulmach/orb/maptile"
 )
@@ -62,7 +63,7 @@ func tilesSeed(ctx context.Context, cfg Config, logger *slog.Logger, args []stri
 	}
 	zr, err := tiles.ParseZoomRange(*zoom)
 	if err != nil {
-		return describe(err)
+		return plainMessage(err)
 	}
 	db, err := openDB(ctx, cfg, logger)
 	if err != nil {
@@ -71,7 +72,7 @@ func tilesSeed(ctx context.Context, cfg Config, logger *slog.Logger, args []stri
 	bound, err := db.TileExtent(ctx, *within)
 	db.Close()
 	if err != nil {
-		return describe(err)
+		return plainMessage(err)
 	}
 	set := tiles.Cover(bound, zr)
 	start := time.Now()
@@ -161,4 +162,14 @@ func (p *progressBar) count(done, total int64, what string) {
 	const width = 40
 	n := min(int(done*width/total), width)
 	fmt.Fprintf(p.w, "\r[%s%s] %3d%% %d/%d %s", strings.Repeat("#", n), strings.Repeat(" ", width-n), done*100/total, done, total, what)
+}
+
+// plainMessage is the user's message of a domain error (without the
+// operation), for the terminal; other errors pass as they are.
+func plainMessage(err error) error {
+	var de *diming.Error
+	if errors.As(err, &de) && de.Msg != "" && diming.KindOf(err) != diming.Internal {
+		return errors.New(de.Msg)
+	}
+	return err
 }
