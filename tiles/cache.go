@@ -158,28 +158,30 @@ func newCache(memBytes, diskBytes int64, dir string) (*cache, error) {
 }
 
 // get returns the tile from memory, or from disk (moving it back to
-// memory).
+// memory). The file is read without the lock; a change meanwhile makes it
+// a miss.
 func (c *cache) get(k key) (Encoded, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.mem.get(k); ok {
-		return e, true
+	if e, ok := c.mem.get(k); ok || c.dir == "" {
+		c.mu.Unlock()
+		return e, ok
 	}
-	if c.dir == "" {
-		return Encoded{}, false
-	}
-	e, ok := c.disk.get(k)
-	if ok {
-		c.disk.removeElement(c.disk.m[k])
-	}
-	if !ok {
+	_, onDisk := c.disk.m[k]
+	since := c.gen
+	c.mu.Unlock()
+	if !onDisk {
 		return Encoded{}, false
 	}
 	b, err := os.ReadFile(c.path(k))
-	_ = os.Remove(c.path(k))
-	if err != nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.disk.m[k]
+	if err != nil || !ok || c.staleSince(k.t, since) {
 		return Encoded{}, false
 	}
+	e := el.Value.(*item).e
+	c.disk.removeElement(el)
+	_ = os.Remove(c.path(k))
 	e.Gzip = b
 	c.putMem(k, e)
 	return e, true
