@@ -36,6 +36,49 @@ type Layer struct {
 	// (ST_PointOnSurface) instead of the polygon, for labels that appear
 	// once rather than once per tile.
 	LabelPoints bool
+	// Shapes are Web Mercator (EPSG:3857) copies of the geometry that the
+	// database keeps (generated columns), pre-simplified for zoom bands or
+	// pre-computed label points, so that no request simplifies or
+	// transforms what could be done once. At zoom z a tile uses the first
+	// shape whose MaxZoom is at least z; beyond them, the geometry.
+	Shapes []Shape
+	// DropSubPixel leaves out, at zooms drawn from a shape, features whose
+	// shape is smaller than half a pixel (its bounding box), which nobody
+	// could see.
+	DropSubPixel bool
+	// Staff marks a layer only signed-in staff may see; its tiles are
+	// never stored by shared caches (Cache-Control: private).
+	Staff bool
+}
+
+// Shape is a generated 3857 column of a layer's table, used up to MaxZoom.
+type Shape struct {
+	Column  string
+	MaxZoom int
+}
+
+// ShapeAt returns the 3857 column the layer draws at zoom z, or "" when it
+// transforms the geometry itself.
+func (l Layer) ShapeAt(z int) string {
+	for _, s := range l.Shapes {
+		if z <= s.MaxZoom {
+			return s.Column
+		}
+	}
+	return ""
+}
+
+// mercatorWorld is the width of the Web Mercator world in metres.
+const mercatorWorld = 2 * 20037508.342789244
+
+// SubPixel returns the size in Web Mercator metres below which a feature's
+// shape is left out at zoom z: half a pixel of a 512-pixel tile. It is 0
+// when the layer keeps every feature at z.
+func (l Layer) SubPixel(z int) float64 {
+	if !l.DropSubPixel || l.ShapeAt(z) == "" {
+		return 0
+	}
+	return mercatorWorld / float64(uint64(1)<<z) / 512 / 2
 }
 
 // Attribute is a column copied into feature properties; Type is the
@@ -102,6 +145,11 @@ func (l Layer) validate(maxZoom int) error {
 		return fmt.Errorf("layer %s: zooms %d..%d outside 0..%d", l.Name, l.MinZoom, l.MaxZoom, maxZoom)
 	case l.ZoomBy != nil && (l.ZoomBy.Column == "" || len(l.ZoomBy.Bands) == 0):
 		return fmt.Errorf("layer %s: ZoomBy needs a column and bands", l.Name)
+	}
+	for i, sh := range l.Shapes {
+		if sh.Column == "" || (i > 0 && sh.MaxZoom <= l.Shapes[i-1].MaxZoom) {
+			return fmt.Errorf("layer %s: shapes need columns in ascending MaxZoom", l.Name)
+		}
 	}
 	for _, a := range l.Attributes {
 		if a.Column == "" || (a.Type != "String" && a.Type != "Number" && a.Type != "Boolean") {

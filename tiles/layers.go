@@ -6,6 +6,10 @@ func Registry() []Layer {
 	return []Layer{Divisions(), DivisionLabels(), BoundaryLines(), BoundaryMarkers(), Streets(), Places(), Addresses()}
 }
 
+// generalized are the pre-simplified copies that divisions and boundary
+// lines keep for zooms 0-3, 4-6 and 7-9 (generated columns, migration 013).
+func generalized() []Shape { return []Shape{{"geom_z3", 3}, {"geom_z6", 6}, {"geom_z9", 9}} }
+
 // Divisions is the current administrative divisions as polygons.
 func Divisions() Layer {
 	return Layer{
@@ -14,6 +18,10 @@ func Divisions() Layer {
 		Attributes: []Attribute{{"code", "String"}, {"name", "String"}, {"level", "Number"}, {"kind", "String"}},
 		MinZoom:    0, MaxZoom: 22,
 		Where: "valid_to IS NULL",
+		// Simplified by one MVT unit at the band's last zoom (migration
+		// 013), so low zooms stay light.
+		Shapes:       generalized(),
+		DropSubPixel: true,
 		// Provinces show at low zooms and villages only at high ones;
 		// larger units drop out once they cover many tiles.
 		ZoomBy: &ZoomBy{Column: "level", Bands: map[int]ZoomBand{
@@ -30,6 +38,7 @@ func Divisions() Layer {
 func DivisionLabels() Layer {
 	l := Divisions()
 	l.Name, l.Description, l.LabelPoints = "division_labels", "行政区划注记点", true
+	l.Shapes, l.DropSubPixel = []Shape{{Column: "label_3857", MaxZoom: 22}}, false
 	// One label per division, a little after its polygon appears.
 	l.MinZoom, l.ZoomBy = 2, &ZoomBy{Column: "level", Bands: map[int]ZoomBand{
 		1: {2, 7}, 2: {5, 10}, 3: {7, 13}, 4: {10, 22}, 5: {12, 22},
@@ -45,7 +54,8 @@ func BoundaryLines() Layer {
 		Table: "boundary_lines", Geometry: "geom", ID: "id",
 		Attributes: []Attribute{{"number", "String"}, {"name", "String"}, {"level", "Number"}, {"left_code", "String"}, {"right_code", "String"}},
 		MinZoom:    0, MaxZoom: 22,
-		Where: "valid_to IS NULL",
+		Where:  "valid_to IS NULL",
+		Shapes: generalized(), DropSubPixel: true,
 		ZoomBy: &ZoomBy{Column: "level", Bands: map[int]ZoomBand{
 			1: {0, 22}, 2: {4, 22}, 3: {6, 22}, 4: {9, 22}, 5: {11, 22},
 		}},

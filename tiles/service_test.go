@@ -158,11 +158,25 @@ func TestRegistryChecks(t *testing.T) {
 }
 
 func TestCacheControl(t *testing.T) {
-	svc, err := tiles.NewService(&fakeSource{}, tiles.Options{MaxAge: 5 * time.Minute, StaleWhileRevalidate: time.Hour})
+	staff := tiles.BoundaryMarkers()
+	staff.Name, staff.Staff = "all_markers", true
+	svc, err := tiles.NewService(&fakeSource{}, tiles.Options{MaxAge: 5 * time.Minute, StaleWhileRevalidate: time.Hour},
+		tiles.Divisions(), staff)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := svc.CacheControl(), "public, max-age=300, stale-while-revalidate=3600"; got != want {
-		t.Errorf("CacheControl() = %q, want %q", got, want)
+	tests := []struct{ layer, want string }{
+		{"divisions", "public, max-age=300, stale-while-revalidate=3600"},
+		{"all_markers", "private, max-age=300, stale-while-revalidate=3600"},
+		{tiles.AllLayers, "private, max-age=300, stale-while-revalidate=3600"},
+	}
+	for _, tt := range tests {
+		r, err := svc.Parse(tt.layer, 3, 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := svc.CacheControl(r); got != tt.want {
+			t.Errorf("CacheControl(%s) = %q, want %q", tt.layer, got, tt.want)
+		}
 	}
 }

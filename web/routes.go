@@ -32,6 +32,6 @@ func addRoutes(e *echo.Echo, logger *slog.Logger, cfg Config, d Deps, reg *prome
 	addGazetteerRoutes(e, api, cfg, d)
 	addDoorplateRoutes(e, api, cfg, d)
 	addMapRoutes(api, d)
-	addTileRoutes(e, cfg, d)
+	addTileRoutes(e, cfg, d, reg)
 	addWebMap(e, cfg, d)
 }

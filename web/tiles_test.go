@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -48,8 +50,14 @@ func (rec *recorder) wrap(h http.Handler) http.Handler {
 		}
 		w.WriteHeader(rr.Code)
 		_, _ = w.Write(rr.Body.Bytes())
+		body := rr.Body.Bytes()
+		if rr.Header().Get("Content-Encoding") == "gzip" { // what the browser decodes
+			if zr, err := gzip.NewReader(bytes.NewReader(body)); err == nil {
+				body, _ = io.ReadAll(zr)
+			}
+		}
 		rec.mu.Lock()
-		rec.tiles = append(rec.tiles, tileResponse{r.URL.Path, rr.Header().Get("Content-Type"), rr.Code, rr.Body.Bytes()})
+		rec.tiles = append(rec.tiles, tileResponse{r.URL.Path, rr.Header().Get("Content-Type"), rr.Code, body})
 		rec.mu.Unlock()
 	})
 }

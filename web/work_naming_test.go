@@ -101,7 +101,7 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 
 // waitText waits until the element's text contains want, across page
 // loads (a form's success reloads the page).
-func waitText(t *testing.T, ctx context.Context, sel, want string) {
+func mustWaitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
 	js := fmt.Sprintf(`(document.querySelector(%q)?.textContent || '')`, sel)
 	var got string
@@ -148,7 +148,7 @@ func TestNamingProposeInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "人民路")); err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, ctx, `#findings`, "人民路")
+	mustWaitText(t, ctx, `#findings`, "人民路")
 	dup := mustText(t, ctx, `.finding[data-rule=same_name]`)
 	if !strings.Contains(dup, "same_name") || !strings.Contains(dup, "不能通过") || !strings.Contains(dup, "人民路") {
 		t.Errorf("duplicate finding = %q, want its code, that it blocks, and the clashing road", dup)
@@ -173,9 +173,9 @@ func TestNamingProposeInBrowser(t *testing.T) {
 	}
 	// A polygon closes on its first point; a half-drawn line is no geometry.
 	clicks("polygon", [2]float64{0.3, 0.3}, [2]float64{0.6, 0.3}, [2]float64{0.6, 0.6}, [2]float64{0.3, 0.3})
-	waitText(t, ctx, `#geom-state`, "已绘制面（3 个点）")
+	mustWaitText(t, ctx, `#geom-state`, "已绘制面（3 个点）")
 	clicks("linestring", [2]float64{0.3, 0.4})
-	waitText(t, ctx, `#geom-state`, "尚未绘制位置")
+	mustWaitText(t, ctx, `#geom-state`, "尚未绘制位置")
 	// Draw the road as a line: two clicks, then a click on the last point.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-draw=linestring]`))); err != nil {
 		t.Fatal(err)
@@ -187,14 +187,14 @@ func TestNamingProposeInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitText(t, ctx, `#geom-state`, "已绘制线")
+	mustWaitText(t, ctx, `#geom-state`, "已绘制线")
 
 	// A fresh name passes every check.
 	eval[bool](t, ctx, `(() => { document.querySelector('input[name=name]').value = ''; return true; })()`)
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "若耶新路")); err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, ctx, `#findings`, "未发现问题")
+	mustWaitText(t, ctx, `#findings`, "未发现问题")
 	waitTrue(t, ctx, "the clash is no longer drawn after the name changed",
 		`dimingProposeMap.queryRenderedFeatures({layers: ['clash-line', 'clash-point', 'clash-fill']}).length === 0`)
 	err := chromedp.Do(ctx,
@@ -208,7 +208,7 @@ func TestNamingProposeInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, ctx, `#app-state`, "已提交")
+	mustWaitText(t, ctx, `#app-state`, "已提交")
 	var geomType, state string
 	var reports []string
 	if err := env.db.Pool.QueryRow(t.Context(), `SELECT GeometryType(geom), state, required_reports FROM naming_applications WHERE name='若耶新路'`).
@@ -275,7 +275,7 @@ func TestNamingReviewInBrowser(t *testing.T) {
 		t.Errorf("the committee member sees the approval form")
 	}
 	act("accept")
-	waitText(t, ctx, `#app-state`, "已受理")
+	mustWaitText(t, ctx, `#app-state`, "已受理")
 	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/work/applications/%d", env.srv.URL, stale)), chromedp.WaitVisible(chromedp.CSS(`#act-accept`))); err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestNamingReviewInBrowser(t *testing.T) {
 		t.Fatalf("request correction behind the page = %d %v", st, out)
 	}
 	act("accept")
-	waitText(t, ctx, `#act-accept .form-error`, "已被他人修改")
+	mustWaitText(t, ctx, `#act-accept .form-error`, "已被他人修改")
 	if n := eval[int](t, ctx, `[...document.querySelectorAll('#act-accept .form-error button')].filter(b => b.textContent.includes('重新载入')).length`); n != 1 {
 		t.Errorf("the 409 message offers no reload button")
 	}
@@ -293,9 +293,9 @@ func TestNamingReviewInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	act("start_evaluation")
-	waitText(t, ctx, `#app-state`, "评估论证中")
+	mustWaitText(t, ctx, `#app-state`, "评估论证中")
 	act("complete_evaluation")
-	waitText(t, ctx, `#act-complete_evaluation .form-error`, "专家论证报告")
+	mustWaitText(t, ctx, `#act-complete_evaluation .form-error`, "专家论证报告")
 
 	// The expert finds it in the queue and records the evaluation, with
 	// the signed report as a PDF.
@@ -305,8 +305,8 @@ func TestNamingReviewInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustSignIn(t, ctx, env.srv.URL, "nm-expert", "/work/queue")
-	waitText(t, ctx, `table.queue`, "云门路")
-	waitText(t, ctx, fmt.Sprintf(`tr[data-id="%d"]`, id), "附专家论证报告")
+	mustWaitText(t, ctx, `table.queue`, "云门路")
+	mustWaitText(t, ctx, fmt.Sprintf(`tr[data-id="%d"]`, id), "附专家论证报告")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-id="%d"] a`, id))),
 		chromedp.WaitVisible(chromedp.CSS(`#report-form[data-enhanced]`)),
 		chromedp.SendKeys(chromedp.CSS(`#report-form input[name=title]`), "云门路命名专家论证意见"),
@@ -315,8 +315,8 @@ func TestNamingReviewInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#report-form button[type=submit]`))); err != nil {
 		t.Fatalf("expert report: %v", err)
 	}
-	waitText(t, ctx, `.reports`, "云门路命名专家论证意见")
-	waitText(t, ctx, `.reports .file`, "云门路专家论证.pdf")
+	mustWaitText(t, ctx, `.reports`, "云门路命名专家论证意见")
+	mustWaitText(t, ctx, `.reports .file`, "云门路专家论证.pdf")
 	if got := eval[string](t, ctx, `fetch(document.querySelector('.reports .file a').href).then(r => r.text())`); got != pdfText {
 		t.Errorf("the uploaded report downloads as %q", got)
 	}
@@ -327,7 +327,7 @@ func TestNamingReviewInBrowser(t *testing.T) {
 	// The committee member closes the evaluation.
 	mustSignIn(t, ctx, env.srv.URL, "nm-committee", page)
 	act("complete_evaluation")
-	waitText(t, ctx, `#app-state`, "待审批")
+	mustWaitText(t, ctx, `#app-state`, "待审批")
 
 	// The approver approves, files and announces, each on the date given.
 	today := time.Now().UTC()
@@ -340,18 +340,18 @@ func TestNamingReviewInBrowser(t *testing.T) {
 		}
 	}
 	mustSignIn(t, ctx, env.srv.URL, "nm-approver", "/work/queue")
-	waitText(t, ctx, fmt.Sprintf(`tr[data-id="%d"]`, id), "批准")
+	mustWaitText(t, ctx, fmt.Sprintf(`tr[data-id="%d"]`, id), "批准")
 	if err := chromedp.Do(ctx, chromedp.Navigate(env.srv.URL+page)); err != nil {
 		t.Fatal(err)
 	}
 	act("approve", chromedp.SendKeys(chromedp.CSS(`#act-approve input[name=approving_body]`), "若耶县人民政府"),
 		chromedp.SendKeys(chromedp.CSS(`#act-approve input[name=approval_doc]`), "若政复〔2026〕7号"), setDate("approve", approved))
-	waitText(t, ctx, `#app-state`, "已批准")
-	waitText(t, ctx, `dl.attrs`, approved)
+	mustWaitText(t, ctx, `#app-state`, "已批准")
+	mustWaitText(t, ctx, `dl.attrs`, approved)
 	act("file", setDate("file", filed))
-	waitText(t, ctx, `#app-state`, "已备案")
+	mustWaitText(t, ctx, `#app-state`, "已备案")
 	act("announce", setDate("announce", announced))
-	waitText(t, ctx, `#app-state`, "已公告")
+	mustWaitText(t, ctx, `#app-state`, "已公告")
 	body := mustText(t, ctx, `dl.attrs`)
 	for _, want := range []string{"批准日期" + approved, "备案日期" + filed, "公告日期" + announced} {
 		if !strings.Contains(strings.Join(strings.Fields(body), ""), want) {
@@ -361,9 +361,9 @@ func TestNamingReviewInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[href="/announcements"]`))); err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, ctx, `body`, "关于云门路命名的公告")
+	mustWaitText(t, ctx, `body`, "关于云门路命名的公告")
 	eval[bool](t, ctx, `(() => { [...document.querySelectorAll('li a')].find(a => a.textContent.includes('云门路')).click(); return true; })()`)
-	waitText(t, ctx, `body`, "若政复〔2026〕7号")
+	mustWaitText(t, ctx, `body`, "若政复〔2026〕7号")
 	ann := strings.Join(strings.Fields(mustText(t, ctx, `body`)), "")
 	for _, want := range []string{"标准名称云门路", "罗马字母拼写YunmenLu", "批准时间" + approved, "发布日期" + announced} {
 		if !strings.Contains(ann, want) {

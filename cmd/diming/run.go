@@ -30,6 +30,8 @@ Usage:
   diming [flags] demo              load the generated demo data (idempotent)
   diming [flags] romanize          re-spell every stored name, street and address (one audited step)
   diming [flags] readings list|add -word W -pinyin "P P" -source S   place-name readings admins add
+  diming [flags] tiles seed -zoom 0-8 [-within CODE]   warm the running server's tile cache
+  diming [flags] tiles purge       empty the tile cache of every running server
 
 Flags (each falls back to the environment variable shown):
 `
@@ -62,7 +64,9 @@ type Config struct {
 	// TrustedProxies is the CIDR list of reverse proxies whose
 	// X-Forwarded-For names the client (DIMING_TRUSTED_PROXIES).
 	TrustedProxies string
-	ScanPreload    bool // DIMING_SCAN_PRELOAD: hold every plate's scan record in memory
+	ScanPreload    bool   // DIMING_SCAN_PRELOAD: hold every plate's scan record in memory
+	TileCacheMB    int    // DIMING_TILE_CACHE_MB: memory for gzipped tiles
+	TileDiskDir    string // DIMING_TILE_CACHE_DIR: disk tier for tiles memory evicts
 }
 
 // Validate reports configuration mistakes before anything starts.
@@ -76,6 +80,9 @@ func (c Config) Validate() error {
 	}
 	if c.PGPort <= 0 || c.PGPort > 65535 {
 		errs = append(errs, "-pg-port must be a TCP port")
+	}
+	if c.TileCacheMB <= 0 {
+		errs = append(errs, "-tile-cache-mb must be a positive number of MiB")
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, "-public-url must start with http:// or https://")
@@ -130,6 +137,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&c.BaseTiles, "base-tiles", env("DIMING_BASE_TILES", ""),
 		"raster base map URL template with {z} {x} {y} (and {key}, filled from DIMING_BASE_TILES_KEY), e.g. Tianditu WMTS; off when empty (DIMING_BASE_TILES)")
 	fs.StringVar(&c.BaseAttribution, "base-attribution", env("DIMING_BASE_ATTRIBUTION", ""), "attribution shown for the base map, e.g. 天地图 (DIMING_BASE_ATTRIBUTION)")
+	tileMB, _ := strconv.Atoi(env("DIMING_TILE_CACHE_MB", "256"))
+	fs.IntVar(&c.TileCacheMB, "tile-cache-mb", tileMB, "memory for gzipped vector tiles, in MiB (DIMING_TILE_CACHE_MB)")
+	fs.StringVar(&c.TileDiskDir, "tile-cache-dir", env("DIMING_TILE_CACHE_DIR", ""),
+		"folder for a disk tier holding the tiles memory evicts; empty keeps tiles in memory only (DIMING_TILE_CACHE_DIR)")
 	c.PlateKeys = getenv("DIMING_PLATE_KEYS")
 	c.BaseTilesKey = getenv("DIMING_BASE_TILES_KEY")
 	if err := fs.Parse(args); err != nil {
@@ -219,6 +230,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tokenCommand(ctx, cfg, logger, rest, stdout, stderr)
 	case "import":
 		return importCommand(ctx, cfg, logger, rest, stdout, stderr)
+	case "tiles":
+		return tilesCommand(ctx, cfg, logger, rest, stdout, stderr)
 	case "demo":
 		db, err := openDB(ctx, cfg, logger)
 		if err != nil {

@@ -65,6 +65,8 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 		defer close(flushed)
 		d.Doorplate.RunScanFlusher(fctx, 10*time.Second, func(err error) { logger.Error("flush scan counts", "err", err) })
 	}()
+	defer d.Tiles.Close()
+	go d.Tiles.RunInvalidation(ctx, db, func(err error) { logger.Warn("tile change listener stopped; tiles render uncached", "err", err) })
 	go d.Doorplate.RunCache(ctx, func(err error) { logger.Warn("doorplate cache listener stopped; scans read the database", "err", err) })
 	proxies, err := web.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
@@ -103,7 +105,8 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 
 // deps wires the stores into the domain services for the web layer.
 func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
-	tileSvc, err := tiles.NewService(db, tiles.Options{}, tiles.Registry()...)
+	tileSvc, err := tiles.NewService(db, tiles.Options{CacheBytes: int64(cfg.TileCacheMB) << 20, DiskDir: cfg.TileDiskDir},
+		tiles.Registry()...)
 	if err != nil {
 		return web.Deps{}, err
 	}
