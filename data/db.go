@@ -28,6 +28,8 @@ type Config struct {
 	MaxConnLifetime time.Duration
 	// StatementTimeout is the backstop behind request contexts.
 	StatementTimeout time.Duration
+	// Tracer, when set, sees every statement (tests read query plans with it).
+	Tracer pgx.QueryTracer
 }
 
 // DB is the opened database: the pool plus the stores built on it.
@@ -62,6 +64,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*DB, error) {
 		pc.ConnConfig.ConnectTimeout = 3 * time.Second
 	}
 	pc.ConnConfig.DialFunc = newDialBreaker(pc.ConnConfig.DialFunc).Dial
+	if cfg.Tracer != nil {
+		pc.ConnConfig.Tracer = cfg.Tracer
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)

@@ -43,7 +43,7 @@ func loadNBSDivisions(tb testing.TB, db *data.DB, villages string) map[int]int {
 // TestImportPlacesFromAllDivisions imports every NBS town and village of
 // the country as place names and checks their romanization.
 func TestImportPlacesFromAllDivisions(t *testing.T) {
-	db, _ := dbtest.Fresh(t, true)
+	db, url := dbtest.Fresh(t, true)
 	ctx := t.Context()
 	start := time.Now()
 	levels := loadNBSDivisions(t, db, "villages_national.csv.gz")
@@ -51,6 +51,10 @@ func TestImportPlacesFromAllDivisions(t *testing.T) {
 		t.Fatalf("loaded divisions per level %v, want 41352 towns and 620573 villages", levels)
 	}
 	t.Logf("divisions loaded in %v: %v", time.Since(start), levels)
+	t.Run("prefix rule and plans", func(t *testing.T) {
+		checkPrefixRule(t, db)
+		checkPrefixPlans(t, url)
+	})
 	start = time.Now()
 	rep, err := db.ImportPlacesFromDivisions(ctx, "")
 	if err != nil {
