@@ -149,7 +149,7 @@ func (db *DB) ListenTileChanges(ctx context.Context, ready func(), changed func(
 }
 
 // parseTileChanges reads a tiles_changed payload: "b:" and boxes
-// "xmin,ymin,xmax,ymax" separated by ";" (migration 013), or "all". A
+// "xmin,ymin,xmax,ymax" separated by ";" (migration 010), or "all". A
 // payload it cannot read means everything, so no tile stays stale.
 func parseTileChanges(payload string) []tiles.Change {
 	boxes, ok := strings.CutPrefix(payload, "b:")

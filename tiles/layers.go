@@ -7,7 +7,7 @@ func Registry() []Layer {
 }
 
 // generalized are the pre-simplified copies that divisions and boundary
-// lines keep for zooms 0-3, 4-6 and 7-9 (generated columns, migration 013).
+// lines keep for zooms 0-3, 4-6 and 7-9 (generated columns, migration 010).
 func generalized() []Shape { return []Shape{{"geom_z3", 3}, {"geom_z6", 6}, {"geom_z9", 9}} }
 
 // Divisions is the current administrative divisions as polygons.
