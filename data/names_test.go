@@ -16,7 +16,7 @@ import (
 func (f *gazFixture) pendingApproval(t *testing.T, name, division string) gazetteer.Application {
 	t.Helper()
 	a := f.mustApp(t, gazetteer.NewApplication{Name: name, Category: gazetteer.Street, DivisionCode: division,
-		Reasons: "新建道路", Location: "镇区", Applicant: "镇人民政府"})
+		Reasons: "新建道路", Location: "镇区", SizeNature: "城镇支路，长约 800 米", Applicant: "镇人民政府"})
 	for _, act := range []gazetteer.Action{gazetteer.ActSubmit, gazetteer.ActAccept, gazetteer.ActStartEvaluation, gazetteer.ActCompleteEval} {
 		if err := f.act(t, "committee", &a, act, gazetteer.ActInput{}); err != nil {
 			t.Fatalf("%s %s = %v", name, act, err)
@@ -73,7 +73,7 @@ func TestSecondStreetRefusedOnEveryWritePath(t *testing.T) {
 	conflict("approval of 常沙路 (same sound)", f.act(t, "approver", &a, gazetteer.ActApprove, approveInput()))
 	old := f.mustPlace(t, gazetteer.NewPlace{Name: "幸福路", Category: gazetteer.Street, DivisionCode: "339911101"})
 	ren := f.mustApp(t, gazetteer.NewApplication{RenameOf: &old.ID, Name: "长沙路", Category: gazetteer.Street, DivisionCode: "339911101",
-		Reasons: "更名", Location: "镇区"})
+		Reasons: "更名", Location: "镇区", SizeNature: "城镇支路", Applicant: "镇人民政府"})
 	conflict("submitting the rename 幸福路 → 长沙路", f.act(t, "committee", &ren, gazetteer.ActSubmit, gazetteer.ActInput{}))
 	// The guard itself, below the workflow: a raw insert of the name is refused by the database.
 	_, err = f.db.CreatePlace(f.as(t, "admin"), mustBuild(t, gazetteer.NewPlace{Name: "长沙路", Category: gazetteer.Street, DivisionCode: "339911101"}))
@@ -177,6 +177,14 @@ func TestDuplicateReportAndStandardize(t *testing.T) {
 	a, err := f.svc.Standardize(f.as(t, "committee"), old.ID, "福兴村", "与甲镇同福村重名")
 	if err != nil || a.RenameOf == nil || *a.RenameOf != old.ID || !strings.Contains(a.Reasons, "不规范地名清理整治") {
 		t.Fatalf("Standardize(%d) = %+v, %v", old.ID, a, err)
+	}
+	// The draft carries the old name's particulars; the committee completes
+	// what Art. 11 asks before submitting.
+	a, err = f.svc.UpdateApplication(f.as(t, "committee"), a.ID, gazetteer.NewApplication{RenameOf: a.RenameOf, Name: a.Name,
+		Category: a.Category, Subcategory: a.Subcategory, DivisionCode: a.DivisionCode, Reasons: a.Reasons,
+		Location: "乙镇北部", SizeNature: "行政村，约 1,200 人", Applicant: "乙镇人民政府"}, a.Version)
+	if err != nil {
+		t.Fatalf("complete the standardisation draft = %v", err)
 	}
 	for _, act := range []gazetteer.Action{gazetteer.ActSubmit, gazetteer.ActAccept, gazetteer.ActStartEvaluation, gazetteer.ActCompleteEval} {
 		if err := f.act(t, "committee", &a, act, gazetteer.ActInput{}); err != nil {

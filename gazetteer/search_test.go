@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/diming/diming/gazetteer"
+	"github.com/diming/diming/romanize"
 	"github.com/paulmach/orb"
 )
 
@@ -26,6 +27,9 @@ func (s *searchStore) FindOldNames(_ context.Context, q string, _ bool, _ int) (
 	s.oldAsked = append(s.oldAsked, q)
 	return append([]gazetteer.Hit(nil), s.old...), nil
 }
+
+// FindReadings: no place-name readings added by admins.
+func (s *searchStore) FindReadings(context.Context) ([]romanize.Reading, error) { return nil, nil }
 
 func (s *searchStore) LocatePlaces(_ context.Context, ids []int64) (map[int64]gazetteer.Locus, error) {
 	out := map[int64]gazetteer.Locus{}

@@ -12,7 +12,7 @@ import (
 	"github.com/diming/diming/web"
 )
 
-// TestLoginLockedInBrowser signs in through the map's form until the
+// TestLoginLockedInBrowser signs in through the sign-in page until the
 // account locks: the form then says, in Chinese, that it is locked and
 // when to try again, even for the right password. With
 // DIMING_SCREENSHOT_DIR set it saves the form at desktop and phone size.
@@ -21,26 +21,23 @@ func TestLoginLockedInBrowser(t *testing.T) {
 		MaxLock: 5 * time.Minute, Forget: time.Hour}
 	srv, _, _ := mapServer(t, nil, web.Config{LoginPolicy: p})
 	ctx, console := browser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/#13/30.006/120.578"), chromedp.WaitVisible(chromedp.ID("login"))); err != nil {
-		t.Fatalf("open the map: %v\n%s", err, console)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.dimingMap && dimingMap.loaded())`, chromedp.WithPollingTimeout(45*time.Second))); err != nil {
-		t.Fatalf("the map never loaded: %v\n%s", err, console)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/login?next=/work"), chromedp.WaitVisible(chromedp.CSS(`input[name=username]`))); err != nil {
+		t.Fatalf("open the sign-in page: %v\n%s", err, console)
 	}
 	try := func(pw string) string {
 		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('login-msg').textContent = ''`)); err != nil {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('.form-error').textContent = ''`)); err != nil {
 			t.Fatal(err)
 		}
-		err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("login-user"), "mapper"),
-			chromedp.SetValue(chromedp.ID("login-pass"), pw), chromedp.Click(chromedp.CSS("#login button")))
+		err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`input[name=username]`), "mapper"),
+			chromedp.SetValue(chromedp.CSS(`input[name=password]`), pw), chromedp.Click(chromedp.CSS(`button[type=submit]`)))
 		if err != nil {
 			t.Fatalf("submit: %v\n%s", err, console)
 		}
 		var msg string
 		for range 50 {
 			time.Sleep(100 * time.Millisecond)
-			if msg, err = chromedp.Run(ctx, chromedp.Text(chromedp.ID("login-msg"))); err == nil && msg != "" && !strings.Contains(msg, "正在登录") {
+			if msg, err = chromedp.Run(ctx, chromedp.Evaluate[string](`(e => e.hidden ? '' : e.textContent)(document.querySelector('.form-error'))`)); err == nil && msg != "" {
 				break
 			}
 		}

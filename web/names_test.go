@@ -41,8 +41,10 @@ func TestChangshaLuPlateReadsChangshaLu(t *testing.T) {
 		t.Errorf("plate pinyin = %q", p)
 	}
 	code, sheet := iss.raw(fmt.Sprintf("/doorplate/sheet?street=%.0f", street["id"]))
-	if code != 200 || !strings.Contains(string(sheet), "Changsha Lu 9 Hao") || strings.Contains(string(sheet), "Zhangsha") {
-		t.Errorf("print sheet = %d, lacks Changsha Lu 9 Hao:\n%.400s", code, sheet)
+	// The sheet prints the plate face (GB 17733): the street in characters
+	// over its pinyin, the number beside.
+	if code != 200 || !strings.Contains(string(sheet), ">Changsha Lu<") || strings.Contains(string(sheet), "Zhangsha") {
+		t.Errorf("print sheet = %d, lacks the face's Changsha Lu:\n%.400s", code, sheet)
 	}
 	code, page := get(t, plate["url"].(string), false)
 	if code != 200 || !strings.Contains(page, "Changsha Lu 9 Hao") || strings.Contains(page, "Zhangsha") {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -224,8 +225,11 @@ func testWebMapFiles(t *testing.T, srv *httptest.Server) {
 			t.Errorf("index page lacks %q (is `make web-deps` done?)", want)
 		}
 	}
-	i := strings.Index(page, `data-maplibre="`) + len(`data-maplibre="`)
-	vendor := page[i : i+strings.IndexByte(page[i:], '"')]
+	m := regexp.MustCompile(`href="([^"]*/vendor/maplibre-gl@[^"/]*)/maplibre-gl\.css"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("index page links no MapLibre stylesheet under /vendor/:\n%s", page)
+	}
+	vendor := m[1]
 	prefix := vendor[:strings.Index(vendor, "/vendor/")]
 	tests := []struct {
 		path, cache, ctype string
