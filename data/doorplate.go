@@ -298,22 +298,28 @@ var _ doorplate.Store = (*DB)(nil)
 // of its own, calling ready once listening and changed per notification,
 // until ctx ends or the connection fails.
 func (db *DB) ListenChanges(ctx context.Context, ready func(), changed func(payload string)) error {
-	const op = "data.ListenChanges"
+	return translate("data.ListenChanges", db.listen(ctx, "doorplate_changed", ready, changed))
+}
+
+// listen runs LISTEN channel on a connection taken out of the pool (a
+// listening connection is never handed back), calling ready once
+// listening and changed with each notification's payload, until ctx ends
+// or the connection fails.
+func (db *DB) listen(ctx context.Context, channel string, ready func(), changed func(payload string)) error {
 	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
-		return translate(op, err)
+		return err
 	}
-	// The connection ends up in LISTEN state; never hand it back to the pool.
 	c := conn.Hijack()
 	defer c.Close(context.WithoutCancel(ctx))
-	if _, err := c.Exec(ctx, `LISTEN doorplate_changed`); err != nil {
-		return translate(op, err)
+	if _, err := c.Exec(ctx, `LISTEN `+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return err
 	}
 	ready()
 	for {
 		n, err := c.WaitForNotification(ctx)
 		if err != nil {
-			return translate(op, err)
+			return err
 		}
 		changed(n.Payload)
 	}

@@ -127,25 +127,9 @@ func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''
 // of its own, calling ready once listening and changed with the boxes each
 // notification names, until ctx ends or the connection fails.
 func (db *DB) ListenTileChanges(ctx context.Context, ready func(), changed func([]tiles.Change)) error {
-	const op = "data.ListenTileChanges"
-	conn, err := db.Pool.Acquire(ctx)
-	if err != nil {
-		return translate(op, err)
-	}
-	// The connection ends up in LISTEN state; never hand it back to the pool.
-	c := conn.Hijack()
-	defer c.Close(context.WithoutCancel(ctx))
-	if _, err := c.Exec(ctx, `LISTEN tiles_changed`); err != nil {
-		return translate(op, err)
-	}
-	ready()
-	for {
-		n, err := c.WaitForNotification(ctx)
-		if err != nil {
-			return translate(op, err)
-		}
-		changed(parseTileChanges(n.Payload))
-	}
+	return translate("data.ListenTileChanges", db.listen(ctx, "tiles_changed", ready, func(payload string) {
+		changed(parseTileChanges(payload))
+	}))
 }
 
 // parseTileChanges reads a tiles_changed payload: "b:" and boxes

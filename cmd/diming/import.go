@@ -150,7 +150,19 @@ func newProgressBar(w io.Writer) *progressBar {
 	return p
 }
 
+// update draws the bar for done of total bytes.
 func (p *progressBar) update(done, total int64) {
+	p.draw(done, total, func() string { return fmt.Sprintf("%.1f/%.1f MB", float64(done)/1e6, float64(total)/1e6) })
+}
+
+// count draws the bar for done of total items named what.
+func (p *progressBar) count(done, total int64, what string) {
+	p.draw(done, total, func() string { return fmt.Sprintf("%d/%d %s", done, total, what) })
+}
+
+// draw redraws the bar at most every 100 ms (and at the end), followed
+// by label.
+func (p *progressBar) draw(done, total int64, label func() string) {
 	if !p.tty || total == 0 {
 		return
 	}
@@ -161,12 +173,8 @@ func (p *progressBar) update(done, total int64) {
 	}
 	p.last = time.Now()
 	const width = 40
-	n := int(done * width / total)
-	if n > width {
-		n = width
-	}
-	fmt.Fprintf(p.w, "\r[%s%s] %3d%% %.1f/%.1f MB", strings.Repeat("#", n), strings.Repeat(" ", width-n),
-		done*100/total, float64(done)/1e6, float64(total)/1e6)
+	n := min(int(done*width/total), width)
+	fmt.Fprintf(p.w, "\r[%s%s] %3d%% %s", strings.Repeat("#", n), strings.Repeat(" ", width-n), done*100/total, label())
 }
 
 func (p *progressBar) done() {

@@ -148,22 +148,6 @@ func seedOne(ctx context.Context, client *http.Client, base, layer string, t map
 	return nil
 }
 
-// count draws the bar for done of total items named what.
-func (p *progressBar) count(done, total int64, what string) {
-	if !p.tty || total == 0 {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if time.Since(p.last) < 100*time.Millisecond && done < total {
-		return
-	}
-	p.last = time.Now()
-	const width = 40
-	n := min(int(done*width/total), width)
-	fmt.Fprintf(p.w, "\r[%s%s] %3d%% %d/%d %s", strings.Repeat("#", n), strings.Repeat(" ", width-n), done*100/total, done, total, what)
-}
-
 // plainMessage is the user's message of a domain error (without the
 // operation), for the terminal; other errors pass as they are.
 func plainMessage(err error) error {
