@@ -111,10 +111,19 @@ func errorResponse(err error) (int, errorBody) {
 	return status, errorBody{errorDetail{Kind: de.Kind.String(), Message: msg, Fields: de.Fields, Current: currentDTO(de.Current)}}
 }
 
-// wantsHTML reports whether an error should render as a page: the route
-// serves people (marked with htmlRouteKey) and the client did not ask for JSON.
+// wantsHTML reports whether an error should render as a page: the client
+// did not ask for JSON, and the route serves people (marked with
+// htmlRouteKey) or no route matched a browser's navigation outside the
+// API (a mistyped or stale link to a page).
 func wantsHTML(c echo.Context) bool {
-	return c.Get(htmlRouteKey) != nil && !strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON)
+	accept := c.Request().Header.Get(echo.HeaderAccept)
+	if strings.Contains(accept, echo.MIMEApplicationJSON) {
+		return false
+	}
+	if c.Get(htmlRouteKey) != nil {
+		return true
+	}
+	return strings.Contains(accept, echo.MIMETextHTML) && !strings.HasPrefix(c.Request().URL.Path, "/api/")
 }
 
 const htmlRouteKey = "diming.html"

@@ -95,7 +95,8 @@ func (l *consoleLog) String() string {
 // division opens the division's panel, and the header offers sign-in.
 func TestWebMapInBrowser(t *testing.T) {
 	const review = "浙S(2026)001号"
-	srv, rec := searchServer(t, searchDB(t), web.Config{MapReviewNumber: review})
+	db := searchDB(t)
+	srv, rec := searchServer(t, db, web.Config{MapReviewNumber: review})
 	ctx, console := browser(t)
 	defer failShot(t, ctx, "webmap", console)
 	fail := func(format string, args ...any) {
@@ -128,6 +129,27 @@ func TestWebMapInBrowser(t *testing.T) {
 		}
 	})
 	wantText(t, ctx, "review-number", review)
+	t.Run("opens on the data", func(t *testing.T) {
+		// Without a view in the URL the map opens on the extent of the
+		// divisions that have polygons, not on the style's default.
+		ext, err := db.TileExtent(t.Context(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")); err != nil {
+			fail("open the map without a view: %v", err)
+		}
+		waitMap(t, ctx, console)
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(b => [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()])(dimingMap.getBounds())`))
+		if err != nil || len(v) != 4 {
+			fail("read the view: %v", err)
+		}
+		contains := v[0] <= ext.Min[0] && v[1] <= ext.Min[1] && v[2] >= ext.Max[0] && v[3] >= ext.Max[1]
+		fills := (ext.Max[0]-ext.Min[0])/(v[2]-v[0]) > 0.5 || (ext.Max[1]-ext.Min[1])/(v[3]-v[1]) > 0.5
+		if !contains || !fills {
+			t.Errorf("opening view %v, want it to show all of the data's extent %v and be filled by it", v, ext)
+		}
+	})
 }
 
 // waitMap waits until the map has drawn its tiles.

@@ -19,6 +19,7 @@ import (
 	"github.com/diming/diming/gazetteer"
 	"github.com/diming/diming/tiles"
 	"github.com/diming/diming/web"
+	"github.com/paulmach/orb"
 )
 
 // searchDB is the tile test divisions around 绍兴 plus 柯桥区, the heir of
@@ -72,7 +73,8 @@ func searchServer(t *testing.T, db *data.DB, cfg web.Config) (*httptest.Server, 
 		t.Fatal(err)
 	}
 	h = web.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), cfg, web.Deps{Accounts: db, Health: db,
-		Gazetteer: gazetteer.NewService(db, nil), Boundaries: boundaries.New(db), Tiles: tl, Doorplate: plates})
+		Gazetteer: gazetteer.NewService(db, nil), Boundaries: boundaries.New(db), Tiles: tl, Doorplate: plates,
+		Extent: func(ctx context.Context) (orb.Bound, error) { return db.TileExtent(ctx, "") }})
 	t.Cleanup(srv.Close)
 	return srv, rec
 }

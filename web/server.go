@@ -14,6 +14,7 @@ import (
 	"github.com/diming/diming/tiles"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/paulmach/orb"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -79,6 +80,10 @@ type Deps struct {
 	Boundaries *boundaries.Service
 	Doorplate  *doorplate.Service
 	Tiles      *tiles.Service
+	// Extent gives the bounding box of the divisions with polygons: the
+	// map opens on it (a county's deployment on its county, a national
+	// one on the country). Optional.
+	Extent func(context.Context) (orb.Bound, error)
 }
 
 // NewServer builds the HTTP handler: error handler, middleware and routes.

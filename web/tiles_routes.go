@@ -179,7 +179,7 @@ func (t tileCollector) Collect(ch chan<- prometheus.Metric) {
 // at /, the app and vendor files under /static/ (embedded, or from
 // cfg.WebDir in development).
 func addWebMap(e *echo.Echo, cfg Config, d Deps) {
-	site, err := newWebMap(cfg)
+	site, err := newWebMap(cfg, d.Extent)
 	if err == nil {
 		var p *pages
 		if p, err = newPages(site.assets); err == nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"html/template"
@@ -9,9 +10,12 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"sync"
+	"time"
 
 	"github.com/diming/diming"
 	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
 )
 
 // static holds the web map. `make web-deps` installs MapLibre GL JS into
@@ -28,11 +32,20 @@ type webMap struct {
 	assets *assets
 	review string
 	base   BaseLayer
+	extent func(context.Context) (orb.Bound, error)
+
+	mu     sync.Mutex
+	home   *[4]float64 // the extent, kept for homeTTL
+	homeAt time.Time
 }
+
+// homeTTL is how long the map's opening view is kept before the extent
+// is read again (divisions gain polygons rarely).
+const homeTTL = 10 * time.Minute
 
 // newWebMap loads the front end's files: embedded, or from cfg.WebDir in
 // development.
-func newWebMap(cfg Config) (*webMap, error) {
+func newWebMap(cfg Config, extent func(context.Context) (orb.Bound, error)) (*webMap, error) {
 	files, fromOS := fs.FS(nil), cfg.WebDir != ""
 	if fromOS {
 		files = os.DirFS(cfg.WebDir)
@@ -43,7 +56,7 @@ func newWebMap(cfg Config) (*webMap, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &webMap{assets: a, review: cfg.MapReviewNumber, base: cfg.BaseLayer}
+	w := &webMap{assets: a, review: cfg.MapReviewNumber, base: cfg.BaseLayer, extent: extent}
 	if w.review == "" {
 		w.review = "审图号：待配置（部署前由运营方填写）"
 	}
@@ -74,7 +87,30 @@ type indexData struct {
 
 // mapConfig is the map page's settings for app.js.
 type mapConfig struct {
-	Base *baseLayerDTO `json:"base"`
+	Base *baseLayerDTO `json:"base,omitempty"`
+	// Home is the opening view [west, south, east, north] when the URL
+	// names none: the extent of the data.
+	Home *[4]float64 `json:"home,omitempty"`
+}
+
+// homeView returns the opening view, nil when there is no extent (no
+// polygons yet, or the database cannot say: the style's default view
+// stands).
+func (w *webMap) homeView(ctx context.Context) *[4]float64 {
+	if w.extent == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.home != nil && time.Since(w.homeAt) < homeTTL {
+		return w.home
+	}
+	b, err := w.extent(ctx)
+	if err != nil {
+		return w.home // the last known view, if any
+	}
+	w.home, w.homeAt = &[4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, time.Now()
+	return w.home
 }
 
 type baseLayerDTO struct {
@@ -98,17 +134,19 @@ func (w *webMap) handleIndex(c echo.Context) error {
 		return diming.E("web.index", err)
 	}
 	var buf bytes.Buffer
-	d := indexData{MapLibre: w.mapLibreDir(), ReviewNumber: w.review, User: currentUser(c), Config: "{}"}
+	d := indexData{MapLibre: w.mapLibreDir(), ReviewNumber: w.review, User: currentUser(c)}
 	d.CSRF, _ = c.Get(csrfKey).(string)
 	d.Nav = navFor(d.User)
+	mc := mapConfig{Home: w.homeView(c.Request().Context())}
 	if w.base.Tiles != "" {
 		d.BaseAttribution = w.base.Attribution
-		cfg, err := json.Marshal(mapConfig{Base: &baseLayerDTO{Tiles: w.base.Tiles, Attribution: w.base.Attribution}})
-		if err != nil {
-			return diming.E("web.index", err)
-		}
-		d.Config = template.JS(cfg)
+		mc.Base = &baseLayerDTO{Tiles: w.base.Tiles, Attribution: w.base.Attribution}
 	}
+	cfg, err := json.Marshal(mc)
+	if err != nil {
+		return diming.E("web.index", err)
+	}
+	d.Config = template.JS(cfg)
 	if err := tpl.Execute(&buf, d); err != nil {
 		return diming.E("web.index", err)
 	}

@@ -29,6 +29,14 @@ func TestWorkspacePages(t *testing.T) {
 			t.Errorf("GET /login?next=%s lacks %s", next, want)
 		}
 	}
+	// A mistyped page link gets a page saying so; the API keeps its JSON.
+	res, body = httpGet(t, srv.URL+"/work/no-such-page", "Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	if res.StatusCode != http.StatusNotFound || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "没有这个页面") {
+		t.Errorf("browser GET /work/no-such-page = %d %s, want a 404 page in Chinese:\n%s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+	if res, _ := httpGet(t, srv.URL+"/api/v1/no-such-thing", "Accept", "text/html"); !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("GET /api/v1/no-such-thing = %s, want JSON", res.Header.Get("Content-Type"))
+	}
 	tests := []struct {
 		user      string
 		want, not []string

@@ -23,6 +23,7 @@ import (
 	"github.com/diming/diming/gazetteer"
 	"github.com/diming/diming/tiles"
 	"github.com/diming/diming/web"
+	"github.com/paulmach/orb"
 )
 
 const apiTimeout = 10 * time.Second
@@ -121,6 +122,7 @@ func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
 		Health:     db,
 		Boundaries: boundaries.New(db),
 		Gazetteer:  gazetteer.NewService(db, nil),
+		Extent:     func(ctx context.Context) (orb.Bound, error) { return db.TileExtent(ctx, "") },
 		PoolStats: func() web.PoolStats {
 			s := db.PoolStats()
 			return web.PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),

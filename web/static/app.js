@@ -80,7 +80,11 @@ async function startMap(config) {
     return null;
   }
   const style = await loadStyle(config);
-  const m = new maplibregl.Map({container: 'map', style, center: style.center, zoom: style.zoom, hash: true,
+  // The URL's view wins (MapLibre reads the hash); otherwise the extent
+  // of the data, so a county's deployment opens on its county.
+  const home = config.home ? {bounds: [[config.home[0], config.home[1]], [config.home[2], config.home[3]]],
+    fitBoundsOptions: {padding: 24, maxZoom: 14}} : {};
+  const m = new maplibregl.Map({container: 'map', style, center: style.center, zoom: style.zoom, hash: true, ...home,
     attributionControl: {compact: window.innerWidth < 600}, localIdeographFontFamily: 'sans-serif'});
   m.addControl(new maplibregl.NavigationControl({showCompass: false}), 'top-right');
   m.addControl(new maplibregl.ScaleControl({unit: 'metric'}), 'bottom-left');
