@@ -5,6 +5,7 @@
 import {api, restoreSession, session, signOut} from './api.js';
 import {createSearch} from './search.js';
 import {Panels} from './panels.js';
+import {loadStyle} from './style.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -49,23 +50,6 @@ function showMapMessage(text) {
   $('map').classList.add('no-map');
 }
 
-async function loadStyle(config) {
-  const res = await fetch('/static/style.json', {cache: 'no-cache'});
-  const style = await res.json();
-  if (config.base) {
-    // The operator's raster base map goes under our layers, which then
-    // let it show through.
-    style.sources.base = {type: 'raster', tiles: [config.base.tiles], tileSize: 256, attribution: config.base.attribution, maxzoom: 18};
-    style.layers.splice(1, 0, {id: 'base', type: 'raster', source: 'base'});
-    for (const l of style.layers) if (l.id === 'division-fill') l.paint['fill-opacity'] = 0.12;
-  }
-  // Workers resolve URLs against their own origin, so make tile URLs absolute.
-  for (const src of Object.values(style.sources)) {
-    if (src.tiles) src.tiles = src.tiles.map((u) => new URL(u, location.href).href.replaceAll('%7B', '{').replaceAll('%7D', '}'));
-  }
-  return style;
-}
-
 async function startMap(config) {
   if (!document.querySelector('link[href$="maplibre-gl.css"]')) return null; // message already in the page
   if (!webglAvailable()) {
@@ -79,7 +63,7 @@ async function startMap(config) {
     showMapMessage('地图组件加载失败，请刷新重试。搜索和详情仍可使用。');
     return null;
   }
-  const style = await loadStyle(config);
+  const style = await loadStyle(config.base);
   // The URL's view wins (MapLibre reads the hash); otherwise the extent
   // of the data, so a county's deployment opens on its county.
   const home = config.home ? {bounds: [[config.home[0], config.home[1]], [config.home[2], config.home[3]]],

@@ -4,18 +4,9 @@
 // workMap(id, {center, zoom}). Without WebGL it says so in the box instead
 // of leaving it blank.
 import * as maplibregl from 'maplibre-gl';
+import {loadStyle} from './style.js';
 
 export {maplibregl};
-
-export async function loadStyle() {
-  const res = await fetch('/static/style.json', {cache: 'no-cache'});
-  const style = await res.json();
-  // Workers resolve URLs against their own origin, so make tile URLs absolute.
-  for (const src of Object.values(style.sources)) {
-    if (src.tiles) src.tiles = src.tiles.map((u) => new URL(u, location.href).href.replaceAll('%7B', '{').replaceAll('%7D', '}'));
-  }
-  return style;
-}
 
 export function webglAvailable() {
   try {
