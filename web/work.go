@@ -135,6 +135,7 @@ func navFor(u *diming.User) []navItem {
 			break
 		}
 	}
+	add(diming.RoleCommittee, navItem{Key: "duplicates", Label: "重名清理", Href: "/work/duplicates", Desc: "本区划内重名、同音的现行地名，逐条起草规范更名申请；可下载 CSV。"})
 	add(diming.RoleInspector, navItem{Key: "boundaries", Label: "界线联检", Href: "/work/boundaries", Desc: "界线、界桩和联检状态；记录联检，下载 GeoJSON / KML 外业数据。"})
 	add(diming.RoleApprover, navItem{Key: "plates", Label: "门牌", Href: "/work/plates", Desc: "为街路巷或社区编制门牌，打印门牌单，注销或补换门牌。"})
 	add(diming.RoleCommunityAdmin, navItem{Key: "grids", Label: "网格", Href: "/work/grids", Desc: "在地图上绘制和编辑社区网格，维护网格员和联系电话。"})

@@ -25,6 +25,7 @@ func addNamingPages(w *echo.Group, p *pages, d Deps) {
 	w.GET("/propose", handleProposePage(p, d))
 	w.GET("/queue", handleQueuePage(p, g))
 	w.GET("/applications/:id", handleApplicationPage(p, g))
+	w.GET("/duplicates", handleDuplicatesPage(p, g), doorplateHTML)
 }
 
 // option is one choice of a select.
@@ -159,6 +160,7 @@ type actionForm struct {
 
 type applicationPage struct {
 	App          applicationDTO
+	RenameOf     *placeRefDTO // the name a rename replaces
 	StateLabel   string
 	Category     string
 	Romanization string
@@ -205,6 +207,14 @@ func handleApplicationPage(p *pages, g *gazetteer.Service) echo.HandlerFunc {
 			Today: today.Format(time.DateOnly)}
 		if prop, err := g.Proposal(ctx, a); err == nil {
 			pg.Romanization = prop.Romanization.Text
+		}
+		if a.RenameOf != nil {
+			old, err := g.FindPlace(ctx, *a.RenameOf)
+			if err != nil {
+				return err
+			}
+			ref := toPlaceRefDTO(old.Ref())
+			pg.RenameOf = &ref
 		}
 		if a.Geometry != nil {
 			if b, err := json.Marshal(geojson.NewGeometry(a.Geometry)); err == nil {

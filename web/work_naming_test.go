@@ -371,3 +371,52 @@ func TestNamingReviewInBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestNamingDuplicatesInBrowser walks the clean-up as a committee member:
+// the page lists the county's two 新民村 as one same-name group, and
+// renaming one drafts a rename application of the normal workflow.
+func TestNamingDuplicatesInBrowser(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := t.Context()
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO divisions (code, name, level) VALUES ('339963','清理二县',3) ON CONFLICT DO NOTHING`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO divisions (code, name, level, parent_code) VALUES ('339963100','清理二镇',4,'339963'),
+		('339963100001','新民村委会',5,'339963100'), ('339963100002','新民村委会',5,'339963100') ON CONFLICT DO NOTHING`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ImportPlacesFromDivisions(ctx, "339963"); err != nil {
+		t.Fatal(err)
+	}
+	h := web.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{PublicURL: "http://test"},
+		web.Deps{Accounts: db, Health: db, Gazetteer: gazetteer.NewService(db, nil)})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	mustUser(t, db, "dup-browser", "339963", diming.RoleCommittee)
+	ctx, console := browser(t)
+	defer failShot(t, ctx, "duplicates", console)
+	mustSignIn(t, ctx, srv.URL, "dup-browser", "/work/duplicates")
+
+	mustWaitText(t, ctx, ".dup-group h2", "重名")
+	if n := eval[int](t, ctx, `[...document.querySelectorAll('.dup-group tbody tr')].filter(r => r.textContent.includes('新民村')).length`); n != 2 {
+		t.Fatalf("clean-up page lists %d rows of 新民村, want 2\n%s", n, console)
+	}
+	if href := eval[string](t, ctx, `document.querySelector('a[download]').getAttribute('href')`); !strings.Contains(href, "format=csv") {
+		t.Errorf("CSV link = %q", href)
+	}
+	// An empty new name is refused beside the form, nothing drafted.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.dup-rename button`))); err != nil {
+		t.Fatal(err)
+	}
+	mustWaitText(t, ctx, ".dup-rename", "必填：新名称")
+	err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS(`.dup-group tbody tr:nth-child(2) input[name=name]`), "新安村"),
+		chromedp.Click(chromedp.CSS(`.dup-group tbody tr:nth-child(2) button`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWaitText(t, ctx, "h1", "新安村")
+	if body := mustText(t, ctx, "main"); !strings.Contains(body, "草稿") || !strings.Contains(body, "新民村") {
+		t.Errorf("the drafted application does not show a draft renaming 新民村:\n%s", body)
+	}
+}
