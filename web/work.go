@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -10,9 +11,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/boundaries"
 	"github.com/labstack/echo/v4"
 )
 
@@ -28,6 +31,45 @@ var templates embed.FS
 type pages struct {
 	assets *assets
 	set    map[string]*template.Template
+	scopes *scopeNames // nil: pages show the scope's code
+}
+
+// scopeNames remembers division names for the header's "scope" (a user's
+// division), read again after scopeNameTTL since divisions are renamed.
+type scopeNames struct {
+	svc  *boundaries.Service
+	mu   sync.Mutex
+	seen map[string]scopeName
+}
+
+type scopeName struct {
+	name string
+	at   time.Time
+}
+
+const scopeNameTTL = 10 * time.Minute
+
+// name returns the current name of division code with its code, or the
+// code alone when it cannot be read.
+func (s *scopeNames) name(ctx context.Context, code string) string {
+	if s == nil || code == "" {
+		return code
+	}
+	s.mu.Lock()
+	n, ok := s.seen[code]
+	s.mu.Unlock()
+	if ok && time.Since(n.at) < scopeNameTTL {
+		return n.name
+	}
+	d, err := s.svc.Division(ctx, code)
+	if err != nil || d.Name == "" {
+		return code
+	}
+	n = scopeName{name: d.Name + "（" + code + "）", at: time.Now()}
+	s.mu.Lock()
+	s.seen[code] = n
+	s.mu.Unlock()
+	return n.name
 }
 
 func newPages(a *assets) (*pages, error) {
@@ -77,6 +119,7 @@ type pageData struct {
 	CSRF   string
 	Path   string // the request's path and query, for sign-in links
 	Nav    []navItem
+	Scope  string // the user's division, by name
 	Data   any
 }
 
@@ -92,6 +135,9 @@ func (p *pages) render(c echo.Context, status int, name string, d pageData) erro
 	d.CSRF, _ = c.Get(csrfKey).(string)
 	d.Path = c.Request().URL.RequestURI()
 	d.Nav = navFor(d.User)
+	if d.User != nil {
+		d.Scope = p.scopes.name(c.Request().Context(), d.User.Scope)
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", d); err != nil {
 		return diming.E("web.render", err)
@@ -179,6 +225,9 @@ func safeNext(next string) string {
 // addWorkRoutes adds the workspace pages. Each workspace area registers
 // its pages in its own file through the group it is given.
 func addWorkRoutes(e *echo.Echo, p *pages, cfg Config, d Deps) {
+	if d.Boundaries != nil {
+		p.scopes = &scopeNames{svc: d.Boundaries, seen: map[string]scopeName{}}
+	}
 	e.GET("/login", func(c echo.Context) error {
 		return p.render(c, http.StatusOK, "login", pageData{Title: "登录", Data: loginPage{Next: safeNext(c.QueryParam("next"))}})
 	})

@@ -420,3 +420,15 @@ func TestNamingDuplicatesInBrowser(t *testing.T) {
 		t.Errorf("the drafted application does not show a draft renaming 新民村:\n%s", body)
 	}
 }
+
+// TestWorkspaceHeaderNamesScope: the header says which division the user
+// acts in by its name, not only its code.
+func TestWorkspaceHeaderNamesScope(t *testing.T) {
+	e := newNamingEnv(t)
+	c := newClient(t, e.srv.URL)
+	c.login("nm-committee")
+	code, page := c.raw("/work")
+	if code != 200 || !strings.Contains(string(page), "若耶县（330699）") {
+		t.Errorf("GET /work = %d without the scope's name 若耶县（330699）:\n%s", code, page)
+	}
+}
