@@ -79,6 +79,7 @@ type Deps struct {
 	Boundaries *boundaries.Service
 	Doorplate  *doorplate.Service
 	Tiles      *tiles.Service
+	Sharing    SharingStore // departments' linked records and the change feed
 }
 
 // NewServer builds the HTTP handler: error handler, middleware and routes.
