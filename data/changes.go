@@ -8,13 +8,28 @@ import (
 )
 
 // changesSQL reads the change feed from the audit log in (transaction,
-// row) order, only rows of transactions that no running transaction
-// precedes: those rows are final, so a cursor never passes a row that
-// commits later (migration 012).
-const changesSQL = `SELECT id, xid::text::bigint, to_char(at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), action, entity, entity_id,
+// row) order, holding back rows from the oldest transaction that may
+// still append to the audit log: one holding a lock on audit_log (every
+// writer does, from its insert to its commit), found through pg_locks,
+// which every role may read. Rows below that bound are final, so a cursor
+// never passes a row that commits later, and a long transaction in
+// another database of the cluster does not hold the feed back (as
+// pg_snapshot_xmin alone would).
+const changesSQL = `WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
+writers AS (
+  SELECT t.transactionid::text::bigint AS xid32 FROM pg_locks t JOIN pg_locks r ON r.pid = t.pid
+   WHERE t.locktype = 'transactionid' AND t.mode = 'ExclusiveLock' AND r.locktype = 'relation'
+     AND r.relation = 'audit_log'::regclass AND r.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+),
+bound AS (
+  SELECT coalesce((SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) x
+                    WHERE x::text::bigint % 4294967296 IN (SELECT xid32 FROM writers)),
+                  (SELECT pg_snapshot_xmax(s) FROM snap)) AS b
+)
+SELECT id, xid::text::bigint, to_char(at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), action, entity, entity_id,
 	before, after
-FROM audit_log
-WHERE (xid, id) > ($1::text::xid8, $2) AND xid < pg_snapshot_xmin(pg_current_snapshot()) AND entity = ANY($3)
+FROM audit_log, bound
+WHERE (xid, id) > ($1::text::xid8, $2) AND xid < bound.b AND entity = ANY($3)
 ORDER BY xid, id LIMIT $4`
 
 // FindChanges returns up to limit changes of sharing.FeedEntities after

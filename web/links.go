@@ -30,6 +30,7 @@ type SharingStore interface {
 	SaveKind(ctx context.Context, k sharing.Kind) (sharing.Kind, error)
 	RetireRecord(ctx context.Context, department string, id int64, reason string) error
 	FindAccessLog(ctx context.Context, owner string, afterID int64, limit int) ([]data.AccessEntry, error)
+	ExportAddresses(ctx context.Context, within string, fn func(*sharing.AddressRow) error) error
 }
 
 // addLinkRoutes adds the departments, linked records, access log and
@@ -53,6 +54,33 @@ func addLinkRoutes(e *echo.Echo, api *echo.Group, cfg Config, d Deps) {
 	api.GET("/changes", handleChanges(st, policy))
 	// The whole feed as NDJSON streams longer than an API call may take.
 	e.GET("/api/v1/export/changes", handleChangesExport(st, policy), timeout(30*time.Minute))
+	e.GET("/api/v1/export/addresses", handleAddressExport(st), timeout(30*time.Minute))
+}
+
+// handleAddressExport streams the addresses within ?within=CODE as NDJSON
+// in the shape of GB/T 35639's model, masked by the caller's grade.
+func handleAddressExport(st SharingStore) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := requireUser(c)
+		if err != nil {
+			return err
+		}
+		within := c.QueryParam("within")
+		if within == "" {
+			return diming.E("web.exportAddresses", diming.Invalid, "请指定区划", map[string]string{"within": "6、9 或 12 位区划代码"})
+		}
+		if err := diming.AuthorizeIn(u, within); err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderContentType, "application/x-ndjson")
+		c.Response().WriteHeader(http.StatusOK)
+		w := bufio.NewWriterSize(c.Response(), 64<<10)
+		enc := json.NewEncoder(w)
+		if err := st.ExportAddresses(c.Request().Context(), within, func(a *sharing.AddressRow) error { return enc.Encode(a.GB(u)) }); err != nil {
+			return nil // headers are sent: the file ends short
+		}
+		return w.Flush()
+	}
 }
 
 func handleGrades() echo.HandlerFunc {

@@ -488,6 +488,25 @@ func TestChangeFeed(t *testing.T) {
 	if res.StatusCode != 200 || n < len(want)+5 || !bytes.Contains(body, []byte("13800000000")) {
 		t.Errorf("export = %d, %d lines (want ≥ %d, the sensitive token seeing phones)", res.StatusCode, n, len(want)+5)
 	}
+	// The address export in GB/T 35639's shape.
+	req, _ = http.NewRequest("GET", srv2.URL+"/api/v1/export/addresses?within="+e.county, nil)
+	req.Header.Set("Authorization", "Bearer "+consumer.auth)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	first, _, _ := bytes.Cut(body, []byte("\n"))
+	var gb struct {
+		ID         string `json:"id"`
+		Components []struct{ Type, Value string }
+		Position   struct{ CRS string }
+	}
+	if err := json.Unmarshal(first, &gb); err != nil || res.StatusCode != 200 || bytes.Count(body, []byte("\n")) != 51 ||
+		len(gb.Components) < 6 || gb.Components[0].Type != "省" || gb.Components[0].Value != "样例省" || gb.Position.CRS != "EPSG:4490" {
+		t.Errorf("address export = %d, first %s", res.StatusCode, first)
+	}
 	st, out = consumer.do("GET", "/api/v1/changes?after=bogus", nil)
 	mustStatus(t, "bad cursor", st, 422, out)
 }

@@ -93,7 +93,7 @@ CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log
 
 -- The change feed reads the audit log in commit-safe order: by the
 -- writing transaction's id, then the row id. Rows of transactions older
--- than every running one (pg_snapshot_xmin) are final, so a cursor
--- (xid, id) never skips a row committed late.
+-- than every running writer of the audit log are final, so a cursor
+-- (xid, id) never skips a row committed late (see data.changesSQL).
 ALTER TABLE audit_log ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX audit_log_feed ON audit_log(xid, id);
