@@ -27,13 +27,16 @@ bound AS (
                   (SELECT pg_snapshot_xmax(s) FROM snap)) AS b
 )
 SELECT id, xid::text::bigint, to_char(at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), action, entity, entity_id,
-	before, after
+	coalesce(after->>'DivisionCode', before->>'DivisionCode', after->>'division_code',
+	         CASE WHEN entity = 'division' THEN coalesce(after->>'Code', before->>'Code') END, ''),
+	before::text, after::text
 FROM audit_log, bound
 WHERE (xid, id) > ($1::text::xid8, $2) AND xid < bound.b AND entity = ANY($3)
-ORDER BY xid, id LIMIT $4`
+ORDER BY audit_log.xid, audit_log.id LIMIT $4`
 
 // FindChanges returns up to limit changes of sharing.FeedEntities after
-// the cursor, unmasked (sharing.Changes masks them).
+// the cursor, unmasked (sharing.Changes masks them), each with the
+// division its record lies in (read from the snapshot).
 func (db *DB) FindChanges(ctx context.Context, after sharing.Cursor, limit int) ([]sharing.Change, error) {
 	const op = "data.FindChanges"
 	rows, err := db.Pool.Query(ctx, changesSQL, strconv.FormatUint(after.XID, 10), after.ID, sharing.FeedEntities, limit)
@@ -44,9 +47,11 @@ func (db *DB) FindChanges(ctx context.Context, after sharing.Cursor, limit int) 
 	out := make([]sharing.Change, 0, limit)
 	for rows.Next() {
 		var c sharing.Change
-		if err := rows.Scan(&c.ID, &c.XID, &c.At, &c.Action, &c.Entity, &c.EntityID, &c.Before, &c.After); err != nil {
+		var before, after []byte // jsonb's text, valid JSON as it is
+		if err := rows.Scan(&c.ID, &c.XID, &c.At, &c.Action, &c.Entity, &c.EntityID, &c.Division, &before, &after); err != nil {
 			return nil, translate(op, err)
 		}
+		c.Before, c.After = before, after
 		out = append(out, c)
 	}
 	return out, translate(op, rows.Err())

@@ -64,7 +64,8 @@ type Change struct {
 // FeedStore reads the change feed.
 type FeedStore interface {
 	// FindChanges returns up to limit changes of FeedEntities after the
-	// cursor, in order, only from transactions no running one precedes.
+	// cursor, in order, only from transactions no running one precedes,
+	// each with its Division.
 	FindChanges(ctx context.Context, after Cursor, limit int) ([]Change, error)
 	FindKinds(ctx context.Context, department string) ([]Kind, error)
 	LogAccess(ctx context.Context, reads []Read) error
@@ -92,7 +93,6 @@ func Changes(ctx context.Context, store FeedStore, u *diming.User, after Cursor,
 		after = Cursor{XID: c.XID, ID: c.ID}
 		c.Cursor = after.String()
 		if c.Entity != "linked_record" {
-			c.Division = snapshotDivision(c.Entity, c.After, c.Before)
 			var s1, s2 []string
 			c.Before, s1 = MaskSnapshot(c.Before, c.Entity, c.Division, u, policy)
 			c.After, s2 = MaskSnapshot(c.After, c.Entity, c.Division, u, policy)
@@ -156,27 +156,4 @@ func maskLinkedChange(c *Change, u *diming.User, kinds map[string]*Kind) *Read {
 		return nil
 	}
 	return &Read{Owner: r.Department, Entity: "linked_record", EntityID: c.EntityID, Fields: sensitive}
-}
-
-// snapshotDivision is the division a snapshot's record lies in, from the
-// field each kind of record keeps it in.
-func snapshotDivision(entity string, snaps ...json.RawMessage) string {
-	key := "DivisionCode"
-	if entity == "division" {
-		key = "Code"
-	}
-	for _, s := range snaps {
-		if len(s) == 0 {
-			continue
-		}
-		var m map[string]json.RawMessage
-		if json.Unmarshal(s, &m) != nil {
-			continue
-		}
-		var code string
-		if json.Unmarshal(m[key], &code) == nil && code != "" {
-			return code
-		}
-	}
-	return ""
 }

@@ -57,6 +57,46 @@ func addLinkRoutes(e *echo.Echo, api *echo.Group, cfg Config, d Deps) {
 	e.GET("/api/v1/export/addresses", handleAddressExport(st), timeout(30*time.Minute))
 }
 
+// appendChange appends one change as a JSON line, as json.Marshal would
+// write sharing.Change, without re-validating the snapshots (jsonb text
+// from the database, or the masker's own output).
+func appendChange(b []byte, c *sharing.Change) []byte {
+	str := func(key, v string, omit bool) {
+		if omit && v == "" {
+			return
+		}
+		b = append(b, ',', '"')
+		b = append(b, key...)
+		b = append(b, '"', ':')
+		q, _ := json.Marshal(v)
+		b = append(b, q...)
+	}
+	b = append(b, `{"cursor":"`...)
+	b = append(b, c.Cursor...)
+	b = append(b, `","id":`...)
+	b = strconv.AppendInt(b, c.ID, 10)
+	str("at", c.At, false)
+	str("action", c.Action, false)
+	str("entity", c.Entity, false)
+	str("entity_id", c.EntityID, false)
+	str("division", c.Division, true)
+	for _, f := range []struct {
+		key string
+		v   json.RawMessage
+	}{{"before", c.Before}, {"after", c.After}} {
+		if len(f.v) > 0 {
+			b = append(b, ',', '"')
+			b = append(b, f.key...)
+			b = append(b, '"', ':')
+			b = append(b, f.v...)
+		}
+	}
+	if c.Withheld {
+		b = append(b, `,"withheld":true`...)
+	}
+	return append(b, '}', '\n')
+}
+
 // handleAddressExport streams the addresses within ?within=CODE as NDJSON
 // in the shape of GB/T 35639's model, masked by the caller's grade.
 func handleAddressExport(st SharingStore) echo.HandlerFunc {
@@ -365,7 +405,12 @@ func handleChanges(st SharingStore, policy doorplate.PhonePolicy) echo.HandlerFu
 
 // handleChangesExport streams the feed after ?after= to its end as NDJSON,
 // one change per line, each with its cursor (resume from the last line's).
+// The next page is read while the current one is written.
 func handleChangesExport(st SharingStore, policy doorplate.PhonePolicy) echo.HandlerFunc {
+	type result struct {
+		page []sharing.Change
+		err  error
+	}
 	return func(c echo.Context) error {
 		after, err := sharing.ParseCursor(c.QueryParam("after"))
 		if err != nil {
@@ -376,22 +421,44 @@ func handleChangesExport(st SharingStore, policy doorplate.PhonePolicy) echo.Han
 		if err != nil {
 			return err
 		}
+		pages := make(chan result, 1)
+		go func() {
+			defer close(pages)
+			for p := page; len(p) == sharing.MaxFeedPage; {
+				var err error
+				if p, next, err = sharing.Changes(ctx, st, u, next, sharing.MaxFeedPage, policy); err != nil || len(p) == 0 {
+					pages <- result{err: err}
+					return
+				}
+				select {
+				case pages <- result{page: p}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		defer func() {
+			for range pages { // let the reader end
+			}
+		}()
 		c.Response().Header().Set(echo.HeaderContentType, "application/x-ndjson")
 		c.Response().WriteHeader(http.StatusOK)
 		w := bufio.NewWriterSize(c.Response(), 64<<10)
-		enc := json.NewEncoder(w)
-		for len(page) > 0 {
+		var line []byte
+		for {
 			for i := range page {
-				if err := enc.Encode(&page[i]); err != nil {
+				line = appendChange(line[:0], &page[i])
+				if _, err := w.Write(line); err != nil {
 					return nil // the client went away
 				}
 			}
-			if len(page) < sharing.MaxFeedPage {
+			r, ok := <-pages
+			if !ok || r.err != nil || len(r.page) == 0 {
+				// On an error the headers are sent: the client sees a short
+				// file and resumes from its last line.
 				break
 			}
-			if page, next, err = sharing.Changes(ctx, st, u, next, sharing.MaxFeedPage, policy); err != nil {
-				return nil // headers are sent: the client sees a short file and resumes from its last line
-			}
+			page = r.page
 		}
 		return w.Flush()
 	}
