@@ -364,7 +364,7 @@ func TestLinkScanPageAndGrades(t *testing.T) {
 	waitScan(e.plateURL, "解放街1号", "消防安全检查", "营业执照")
 	st, out = e.api(t, e.approver).do("POST", "/api/v1/plates/"+e.pid+"/replace", map[string]any{"reason": "损坏"})
 	mustStatus(t, "replace plate", st, 201, out)
-	waitScan(out["url"].(string), "解放街1号", "消防安全检查：检查日期：2026-03-01")
+	waitScan(out["url"].(string), "解放街1号", "消防安全检查</b><br>检查日期：2026-03-01")
 	if l := links(newClient(t, e.srv.URL)); len(l) != 2 {
 		t.Errorf("after the rename the address has %d public links, want 2", len(l))
 	}

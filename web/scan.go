@@ -218,16 +218,15 @@ a{color:#1a4d8f}.nav a{display:inline-block;margin:.2em .6em .2em 0;padding:.3em
 			w("</p></section>\n")
 		}
 		if len(v.Links) > 0 {
-			w("<section><h2>部门信息</h2><p>")
-			for i, l := range v.Links {
-				if i > 0 {
-					w("<br>")
-				}
+			w("<section><h2>部门信息</h2>")
+			for _, l := range v.Links {
+				w("<p><b>")
 				e(l.Title)
-				w("：")
+				w("</b><br>")
 				e(l.Text)
+				w("</p>")
 			}
-			w("</p></section>\n")
+			w("</section>\n")
 		}
 		w(`<section><h2>位置</h2>
 <svg xmlns="http://www.w3.org/2000/svg" width="280" height="160" viewBox="0 0 280 160" role="img" aria-label="位置示意图">
