@@ -14,6 +14,8 @@ type NewUser struct {
 	Password    string
 	Roles       []Role
 	Scope       string
+	Department  string // "" for the bureau's staff
+	Grade       Grade  // "" for internal
 }
 
 // UserUpdate changes an account; nil fields stay as they are. Version must
@@ -49,6 +51,9 @@ func (u NewUser) Validate() error {
 	}
 	ValidateRoles(fe, u.Roles)
 	ValidateScope(fe, u.Scope)
+	if u.Grade != "" && !u.Grade.Valid() {
+		fe.Add("grade", "数据等级须为 public、internal 或 sensitive")
+	}
 	return fe.Err("diming.NewUser")
 }
 

@@ -17,6 +17,7 @@ const (
 	RoleApprover       Role = "approver"        // approves or denies, files and announces
 	RoleInspector      Role = "inspector"       // boundary inspector: lines, markers, joint inspections
 	RoleCommunityAdmin Role = "community_admin" // grids, grid workers and contacts of a community
+	RoleDepartment     Role = "department"      // a department's account: links its records to addresses
 )
 
 // Label is the role's name as users read it.
@@ -34,12 +35,14 @@ func (r Role) Label() string {
 		return "界线联检员"
 	case RoleCommunityAdmin:
 		return "社区管理员"
+	case RoleDepartment:
+		return "部门用户"
 	}
 	return string(r)
 }
 
 // Roles lists every role, for validation and the admin UI.
-var Roles = []Role{RoleAdmin, RoleCommittee, RoleExpert, RoleApprover, RoleInspector, RoleCommunityAdmin}
+var Roles = []Role{RoleAdmin, RoleCommittee, RoleExpert, RoleApprover, RoleInspector, RoleCommunityAdmin, RoleDepartment}
 
 // ValidRole reports whether r is one of Roles.
 func ValidRole(r Role) bool {
@@ -60,6 +63,11 @@ type User struct {
 	// Scope is the division code the user acts in ("" for the whole
 	// country). A user of one county cannot act in another.
 	Scope string
+	// Department is the department the account belongs to ("" for the
+	// bureau's own staff); Grade the highest data grade it reads (an API
+	// token may narrow it). Both are read by sharing.CallerGrade.
+	Department string
+	Grade      Grade
 }
 
 // Has reports whether u holds role r. Admins hold every role in their scope.

@@ -16,7 +16,7 @@ func TestImportDirection(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	const mod = "github.com/diming/diming"
-	domains := []string{mod + "/gazetteer", mod + "/boundaries", mod + "/doorplate", mod + "/tiles", mod + "/romanize"}
+	domains := []string{mod + "/gazetteer", mod + "/boundaries", mod + "/doorplate", mod + "/tiles", mod + "/romanize", mod + "/sharing"}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		pkg, imps, _ := strings.Cut(line, ":")
 		for _, imp := range strings.Split(imps, ",") {

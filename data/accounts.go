@@ -21,12 +21,12 @@ func hashPassword(pw string) (string, error) {
 	return string(h), err
 }
 
-const userCols = `id, username, display_name, roles, scope, disabled_at IS NOT NULL, created_at, version`
+const userCols = `id, username, display_name, roles, scope, coalesce(department, ''), grade, disabled_at IS NOT NULL, created_at, version`
 
 func scanUser(row pgx.Row) (diming.UserRecord, error) {
 	var u diming.UserRecord
 	var roles []string
-	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &roles, &u.Scope, &u.Disabled, &u.CreatedAt, &u.Version)
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &roles, &u.Scope, &u.Department, &u.Grade, &u.Disabled, &u.CreatedAt, &u.Version)
 	for _, r := range roles {
 		u.Roles = append(u.Roles, diming.Role(r))
 	}
@@ -46,8 +46,9 @@ func (db *DB) CreateUser(ctx context.Context, nu diming.NewUser) (diming.UserRec
 	}
 	var u diming.UserRecord
 	err = db.WithTx(ctx, func(tx pgx.Tx) error {
-		u, err = scanUser(tx.QueryRow(ctx, `INSERT INTO users (username, display_name, password_hash, roles, scope)
-			VALUES ($1,$2,$3,$4,$5) RETURNING `+userCols, nu.Username, nu.DisplayName, hash, roleStrings(nu.Roles), nu.Scope))
+		u, err = scanUser(tx.QueryRow(ctx, `INSERT INTO users (username, display_name, password_hash, roles, scope, department, grade)
+			VALUES ($1,$2,$3,$4,$5,nullif($6,''),coalesce(nullif($7,''),'internal')) RETURNING `+userCols,
+			nu.Username, nu.DisplayName, hash, roleStrings(nu.Roles), nu.Scope, nu.Department, string(nu.Grade)))
 		if err != nil {
 			return err
 		}
@@ -208,18 +209,36 @@ const TokenPrefix = "dmt_"
 // CreateToken issues an API token for scripts. The token is shown once;
 // only its hash is stored.
 func (db *DB) CreateToken(ctx context.Context, userID int64, name string) (string, error) {
+	return db.CreateGradedToken(ctx, userID, name, "")
+}
+
+// CreateGradedToken is CreateToken for a token that reads data only up
+// to grade ("" for its user's grade). Invalid when grade is unknown or
+// above the user's own.
+func (db *DB) CreateGradedToken(ctx context.Context, userID int64, name string, grade diming.Grade) (string, error) {
 	const op = "data.CreateToken"
+	if grade != "" {
+		u, err := db.FindUserByID(ctx, userID)
+		if err != nil {
+			return "", err
+		}
+		if !grade.Valid() || !u.Grade.Allows(grade) {
+			return "", diming.E(op, diming.Invalid, "令牌的数据等级不能高于账号自己的等级",
+				map[string]string{"grade": "可选 public、internal、sensitive，且不高于账号的 " + string(u.Grade)})
+		}
+	}
 	if strings.TrimSpace(name) == "" {
 		return "", diming.E(op, diming.Invalid, "请为令牌命名", map[string]string{"name": "必填：说明令牌给哪个脚本用"})
 	}
 	token, hash := newSecret(TokenPrefix)
 	err := db.WithTx(ctx, func(tx pgx.Tx) error {
 		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO api_tokens (token_hash, name, user_id) VALUES ($1,$2,$3) RETURNING id`, hash, name, userID).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO api_tokens (token_hash, name, user_id, grade) VALUES ($1,$2,$3,nullif($4,'')) RETURNING id`,
+			hash, name, userID, string(grade)).Scan(&id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, Change{Action: "token.create", Entity: "api_token", EntityID: strconv.FormatInt(id, 10),
-			After: map[string]any{"name": name, "user_id": userID}})
+			After: map[string]any{"name": name, "user_id": userID, "grade": grade}})
 	})
 	return token, translate(op, err)
 }
@@ -227,9 +246,10 @@ func (db *DB) CreateToken(ctx context.Context, userID int64, name string) (strin
 // FindToken returns the user of a live API token, or Unauthorized.
 func (db *DB) FindToken(ctx context.Context, token string) (*diming.User, error) {
 	var id int64
+	var grade *string
 	err := db.Pool.QueryRow(ctx, `UPDATE api_tokens t SET last_used_at = now() FROM users u
 		WHERE t.token_hash=$1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
-		  AND u.id = t.user_id AND u.disabled_at IS NULL RETURNING t.user_id`, hashSecret(token)).Scan(&id)
+		  AND u.id = t.user_id AND u.disabled_at IS NULL RETURNING t.user_id, t.grade`, hashSecret(token)).Scan(&id, &grade)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, diming.E("data.FindToken", diming.Unauthorized, "API 令牌无效、已吊销或已过期")
 	}
@@ -237,6 +257,9 @@ func (db *DB) FindToken(ctx context.Context, token string) (*diming.User, error)
 		return nil, translate("data.FindToken", err)
 	}
 	u, err := db.FindUserByID(ctx, id)
+	if grade != nil { // a token reads no more than its user, and may read less
+		u.Grade = u.Grade.Min(diming.Grade(*grade))
+	}
 	return &u.User, err
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/doorplate"
+	"github.com/diming/diming/sharing"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 )
@@ -161,7 +162,8 @@ func (db *DB) ReplacePlate(ctx context.Context, publicID, reason string, next do
 // primary-key look-ups; the community's part of the page comes from
 // FindScanCommunity, which the service caches per community.
 const scanSQL = `SELECT p.public_id, p.id, p.status, p.key_id, coalesce(r.public_id,''), coalesce(r.key_id,''),
-	a.code, a.full_text, a.pinyin, a.lifecycle, ST_X(a.position), ST_Y(a.position), a.division_code, ST_AsBinary(s.geom)
+	a.code, a.full_text, a.pinyin, a.lifecycle, ST_X(a.position), ST_Y(a.position), a.division_code, ST_AsBinary(s.geom),
+	` + scanLinksSQL + `
 FROM plates p
 JOIN addresses a ON a.id = p.address_id
 LEFT JOIN plates r ON r.id = p.replaced_by
@@ -170,7 +172,8 @@ WHERE p.public_id = $1`
 
 // scanRecordsSQL is scanSQL for a range of plates, in id order.
 const scanRecordsSQL = `SELECT p.public_id, p.id, p.status, p.key_id, coalesce(r.public_id,''), coalesce(r.key_id,''),
-	a.code, a.full_text, a.pinyin, a.lifecycle, ST_X(a.position), ST_Y(a.position), a.division_code, a.street_id, ST_AsBinary(s.geom)
+	a.code, a.full_text, a.pinyin, a.lifecycle, ST_X(a.position), ST_Y(a.position), a.division_code, a.street_id, ST_AsBinary(s.geom),
+	` + scanLinksSQL + `
 FROM plates p
 JOIN addresses a ON a.id = p.address_id
 LEFT JOIN plates r ON r.id = p.replaced_by
@@ -180,12 +183,13 @@ WHERE p.id > $1 ORDER BY p.id LIMIT $2`
 // FindScan returns the scan record of a public id, or NotFound.
 func (db *DB) FindScan(ctx context.Context, publicID string) (doorplate.ScanRecord, error) {
 	var r doorplate.ScanRecord
-	var street []byte
+	var street, links []byte
 	err := db.Pool.QueryRow(ctx, scanSQL, publicID).Scan(&r.PublicID, &r.PlateID, &r.PlateStatus, &r.KeyID, &r.ReplacedByID, &r.ReplacedByKey,
-		&r.AddressCode, &r.FullText, &r.Pinyin, &r.Lifecycle, &r.Position[0], &r.Position[1], &r.DivisionCode, &street)
+		&r.AddressCode, &r.FullText, &r.Pinyin, &r.Lifecycle, &r.Position[0], &r.Position[1], &r.DivisionCode, &street, &links)
 	if err != nil {
 		return r, translate("data.FindScan", err)
 	}
+	r.Links = scanLinksText(links, sharing.Today(time.Now()))
 	if street != nil {
 		r.Street = lineStringFrom(street)
 	}
@@ -203,14 +207,16 @@ func (db *DB) FindScanRecords(ctx context.Context, afterID int64, limit int) ([]
 	defer rows.Close()
 	streets := map[int64]orb.LineString{}
 	out := make([]doorplate.ScanRecord, 0, limit)
+	today := sharing.Today(time.Now())
 	for rows.Next() {
 		var r doorplate.ScanRecord
 		var sid *int64
-		var street []byte
+		var street, links []byte
 		if err := rows.Scan(&r.PublicID, &r.PlateID, &r.PlateStatus, &r.KeyID, &r.ReplacedByID, &r.ReplacedByKey, &r.AddressCode,
-			&r.FullText, &r.Pinyin, &r.Lifecycle, &r.Position[0], &r.Position[1], &r.DivisionCode, &sid, &street); err != nil {
+			&r.FullText, &r.Pinyin, &r.Lifecycle, &r.Position[0], &r.Position[1], &r.DivisionCode, &sid, &street, &links); err != nil {
 			return nil, translate(op, err)
 		}
+		r.Links = scanLinksText(links, today)
 		if sid != nil && street != nil {
 			r.StreetID = *sid
 			ls, ok := streets[*sid]

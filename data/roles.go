@@ -29,6 +29,8 @@ GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO %[1]s;
 REVOKE INSERT, UPDATE ON schema_version, spatial_ref_sys FROM %[1]s;
 -- The audit log is append-only.
 REVOKE UPDATE ON audit_log FROM %[1]s;
+-- So is the log of reads of sensitive data (issue 11).
+REVOKE UPDATE ON access_log FROM %[1]s;
 -- division_parts is a derived index of division polygons, rebuilt by
 -- polygon imports; it is the one table whose rows are deleted.
 GRANT DELETE ON division_parts TO %[1]s;

@@ -37,7 +37,7 @@ type recSlot struct {
 	pos     orb.Point
 	chunk   uint32
 	off     uint32
-	n       [6]uint16 // lengths of PublicID, ReplacedByID, ReplacedByKey, AddressCode, FullText, Pinyin
+	n       [7]uint16 // lengths of PublicID, ReplacedByID, ReplacedByKey, AddressCode, FullText, Pinyin, Links
 	word    [4]uint32 // PlateStatus, KeyID, Lifecycle, DivisionCode (a national list has 620,000 villages)
 	street  int32     // -1: none
 	dead    bool
@@ -64,7 +64,7 @@ func (st *recStore) len() int { return len(st.idx) }
 // field over 64 KB, a hash already taken by another plate); such plates
 // are read when scanned.
 func (st *recStore) put(r *ScanRecord, stamp uint64) bool {
-	texts := [6]string{r.PublicID, r.ReplacedByID, r.ReplacedByKey, r.AddressCode, r.FullText, r.Pinyin}
+	texts := [7]string{r.PublicID, r.ReplacedByID, r.ReplacedByKey, r.AddressCode, r.FullText, r.Pinyin, r.Links}
 	size := 0
 	var sl recSlot
 	for i, s := range texts {
@@ -155,12 +155,12 @@ func (st *recStore) get(pid string) (*ScanRecord, uint64, bool) {
 	}
 	// One string for the rest of the text, cut into the fields.
 	rest := string(st.text(sl)[sl.n[0]:])
-	var f [5]string
+	var f [6]string
 	for i, n := range sl.n[1:] {
 		f[i], rest = rest[:n], rest[n:]
 	}
 	r := &ScanRecord{PublicID: pid, PlateID: sl.plateID, ReplacedByID: f[0], ReplacedByKey: f[1], AddressCode: f[2],
-		FullText: f[3], Pinyin: f[4], Position: sl.pos, PlateStatus: st.words[sl.word[0]], KeyID: st.words[sl.word[1]],
+		FullText: f[3], Pinyin: f[4], Links: f[5], Position: sl.pos, PlateStatus: st.words[sl.word[0]], KeyID: st.words[sl.word[1]],
 		Lifecycle: st.words[sl.word[2]], DivisionCode: st.words[sl.word[3]]}
 	if sl.street >= 0 {
 		r.Street = st.streets[sl.street]

@@ -31,6 +31,9 @@ type ScanRecord struct {
 	DivisionCode  string
 	StreetID      int64 // 0 when not known; plates of a street share its line
 	Street        orb.LineString
+	// Links is what the page shows of the records departments linked to
+	// the address (sharing.ScanText): one "title\x1ftext" line each.
+	Links string
 }
 
 // ScanCommunity is what scans show of a community: its name, office and
@@ -86,6 +89,25 @@ type ScanView struct {
 	Police      *ContactView
 	Nav         []NavLink
 	Map         MapView
+	Links       []LinkView
+}
+
+// LinkView is one public record a department linked to the address (a
+// shop's licence, the last fire-safety check).
+type LinkView struct {
+	Title string
+	Text  string
+}
+
+// linkViews splits ScanRecord.Links into its lines.
+func linkViews(s string) []LinkView {
+	var out []LinkView
+	for line := range strings.SplitSeq(s, "\n") {
+		if t, x, ok := strings.Cut(line, "\x1f"); ok {
+			out = append(out, LinkView{Title: t, Text: x})
+		}
+	}
+	return out
 }
 
 // CommunityView is the community's office as shown.
@@ -241,6 +263,9 @@ func (s *Service) view(r *ScanRecord, c *ScanCommunity) ScanView {
 		grid = g.Geom
 	}
 	v.Map = staticMap(r.Position, r.Street, grid)
+	if r.Links != "" {
+		v.Links = linkViews(r.Links)
+	}
 	return v
 }
 

@@ -75,7 +75,7 @@ func newDoorplateEnv(t *testing.T, policy doorplate.PhonePolicy) dpEnv {
 	t.Cleanup(cancel)
 	go e.svc.RunCache(cctx, func(err error) { t.Logf("cache listener: %v", err) })
 	h = web.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{PublicURL: e.srv.URL},
-		web.Deps{Accounts: db, Health: db, Doorplate: e.svc})
+		web.Deps{Accounts: db, Health: db, Doorplate: e.svc, Sharing: db})
 	return e
 }
 

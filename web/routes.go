@@ -26,12 +26,13 @@ func addRoutes(e *echo.Echo, logger *slog.Logger, cfg Config, d Deps, reg *prome
 	api.POST("/tokens", handleTokenCreate(d.Accounts))
 	api.GET("/tokens", handleTokenList(d.Accounts))
 	api.POST("/tokens/:id/revoke", handleTokenRevoke(d.Accounts))
-	api.GET("/audit/:entity/:id", handleAuditGet(d.Accounts, phonePolicy(d)))
+	api.GET("/audit/:entity/:id", handleAuditGet(d.Accounts, phonePolicy(d), accessLogger(d)))
 
 	addBoundaryRoutes(e, api, cfg, d)
 	addGazetteerRoutes(e, api, cfg, d)
 	addDoorplateRoutes(e, api, cfg, d)
 	addMapRoutes(api, d)
 	addTileRoutes(e, cfg, d, reg)
+	addLinkRoutes(e, api, cfg, d)
 	addWebMap(e, cfg, d)
 }

@@ -79,6 +79,13 @@ type scanDTO struct {
 	GridWorker    *contactDTO       `json:"grid_worker,omitempty"`
 	Police        *contactDTO       `json:"police,omitempty"`
 	Navigation    []navDTO          `json:"navigation,omitempty"`
+	Links         []scanLinkDTO     `json:"links,omitempty"`
+}
+
+// scanLinkDTO is one public record a department linked to the address.
+type scanLinkDTO struct {
+	Title string `json:"title"`
+	Text  string `json:"text"`
 }
 
 type scanAddressDTO struct {
@@ -132,6 +139,9 @@ func toScanDTO(r doorplate.ScanResult) scanDTO {
 	out.GridWorker, out.Police = toContactDTO(v.Grid), toContactDTO(v.Police)
 	for _, n := range v.Nav {
 		out.Navigation = append(out.Navigation, navDTO{App: n.App, URL: n.URL})
+	}
+	for _, l := range v.Links {
+		out.Links = append(out.Links, scanLinkDTO{Title: l.Title, Text: l.Text})
 	}
 	return out
 }
@@ -206,6 +216,17 @@ a{color:#1a4d8f}.nav a{display:inline-block;margin:.2em .6em .2em 0;padding:.3em
 				writePhone(b, p.c.Phone)
 			}
 			w("</p></section>\n")
+		}
+		if len(v.Links) > 0 {
+			w("<section><h2>部门信息</h2>")
+			for _, l := range v.Links {
+				w("<p><b>")
+				e(l.Title)
+				w("</b><br>")
+				e(l.Text)
+				w("</p>")
+			}
+			w("</section>\n")
 		}
 		w(`<section><h2>位置</h2>
 <svg xmlns="http://www.w3.org/2000/svg" width="280" height="160" viewBox="0 0 280 160" role="img" aria-label="位置示意图">

@@ -83,7 +83,8 @@ type Deps struct {
 	// Extent gives the bounding box of the divisions with polygons: the
 	// map opens on it (a county's deployment on its county, a national
 	// one on the country). Optional.
-	Extent func(context.Context) (orb.Bound, error)
+	Extent  func(context.Context) (orb.Bound, error)
+	Sharing SharingStore // departments' linked records and the change feed
 }
 
 // NewServer builds the HTTP handler: error handler, middleware and routes.

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/doorplate"
+	"github.com/diming/diming/sharing"
 	"github.com/labstack/echo/v4"
 )
 
@@ -20,6 +22,7 @@ type UserAdmin interface {
 	FindUsers(ctx context.Context, scope string) ([]diming.UserRecord, error)
 	UpdateUser(ctx context.Context, id int64, up diming.UserUpdate) (diming.UserRecord, error)
 	CreateToken(ctx context.Context, userID int64, name string) (string, error)
+	CreateGradedToken(ctx context.Context, userID int64, name string, grade diming.Grade) (string, error)
 	FindTokens(ctx context.Context, f diming.TokenFilter) ([]diming.TokenInfo, error)
 	FindTokenByID(ctx context.Context, id int64) (diming.TokenInfo, error)
 	RevokeToken(ctx context.Context, id int64) (diming.TokenInfo, error)
@@ -33,12 +36,15 @@ type userDTO struct {
 	DisplayName string   `json:"display_name"`
 	Roles       []string `json:"roles"`
 	Scope       string   `json:"scope"`
+	Department  string   `json:"department,omitempty"`
+	Grade       string   `json:"grade,omitempty"`
 	Disabled    bool     `json:"disabled,omitempty"`
 	Version     int      `json:"version,omitempty"`
 }
 
 func toUserDTO(u *diming.User) userDTO {
-	d := userDTO{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Scope: u.Scope, Roles: []string{}}
+	d := userDTO{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Scope: u.Scope, Roles: []string{},
+		Department: u.Department, Grade: string(u.Grade)}
 	for _, r := range u.Roles {
 		d.Roles = append(d.Roles, string(r))
 	}
@@ -57,10 +63,13 @@ type userCreateRequest struct {
 	Password    string   `json:"password"`
 	Roles       []string `json:"roles"`
 	Scope       string   `json:"scope"`
+	Department  string   `json:"department"`
+	Grade       string   `json:"grade"`
 }
 
 func (r userCreateRequest) toNewUser() diming.NewUser {
-	nu := diming.NewUser{Username: r.Username, DisplayName: r.DisplayName, Password: r.Password, Scope: r.Scope}
+	nu := diming.NewUser{Username: r.Username, DisplayName: r.DisplayName, Password: r.Password, Scope: r.Scope,
+		Department: r.Department, Grade: diming.Grade(r.Grade)}
 	for _, x := range r.Roles {
 		nu.Roles = append(nu.Roles, diming.Role(x))
 	}
@@ -176,6 +185,8 @@ func handleUserUpdate(store UserAdmin) echo.HandlerFunc {
 
 type tokenRequest struct {
 	Name string `json:"name"`
+	// Grade narrows what the token reads ("" for its user's grade).
+	Grade diming.Grade `json:"grade"`
 }
 
 func (r tokenRequest) Valid(context.Context) map[string]string {
@@ -195,7 +206,7 @@ func handleTokenCreate(store UserAdmin) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		tok, err := store.CreateToken(c.Request().Context(), u.ID, req.Name)
+		tok, err := store.CreateGradedToken(c.Request().Context(), u.ID, req.Name, req.Grade)
 		if err != nil {
 			return err
 		}
@@ -333,7 +344,7 @@ func authorizeAudit(u *diming.User, entity string, codes []string) error {
 	return err
 }
 
-func handleAuditGet(store UserAdmin, policy doorplate.PhonePolicy) echo.HandlerFunc {
+func handleAuditGet(store UserAdmin, policy doorplate.PhonePolicy, logAccess func(context.Context, []sharing.Read) error) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u, err := requireUser(c)
 		if err != nil {
@@ -348,24 +359,34 @@ func handleAuditGet(store UserAdmin, policy doorplate.PhonePolicy) echo.HandlerF
 		if err := authorizeAudit(u, entity, codes); err != nil {
 			return err
 		}
-		// Personal numbers show as stored only to whoever sees them on the
-		// record itself; everyone else gets the scan page's masking.
-		visible := false
+		// Snapshots show what the caller's grade allows of the record
+		// (sharing decides; personal numbers the scan page's way).
+		division := codes[0]
 		for _, code := range codes {
-			visible = visible || doorplate.PhonesVisible(u, code)
+			if u.InScope(code) {
+				division = code
+				break
+			}
 		}
 		trail, err := store.FindAuditTrail(ctx, entity, id)
 		if err != nil {
 			return err
 		}
 		out := auditTrailDTO{Entity: entity, EntityID: id, Entries: make([]auditEntryDTO, 0, len(trail))}
+		var shown []string
 		for _, e := range trail {
-			d := auditEntryDTO{ID: e.ID, At: e.At, Actor: e.Actor, RequestID: e.RequestID, Action: e.Action, Before: e.Before,
-				After: e.After, Reason: e.Reason}
-			if !visible {
-				d.Before, d.After = doorplate.MaskSnapshot(e.Before, policy), doorplate.MaskSnapshot(e.After, policy)
-			}
+			d := auditEntryDTO{ID: e.ID, At: e.At, Actor: e.Actor, RequestID: e.RequestID, Action: e.Action, Reason: e.Reason}
+			var s1, s2 []string
+			d.Before, s1 = sharing.MaskSnapshot(e.Before, entity, division, u, policy)
+			d.After, s2 = sharing.MaskSnapshot(e.After, entity, division, u, policy)
+			shown = append(append(shown, s1...), s2...)
 			out.Entries = append(out.Entries, d)
+		}
+		if len(shown) > 0 && logAccess != nil {
+			slices.Sort(shown)
+			if err := logAccess(ctx, []sharing.Read{{Entity: entity, EntityID: id, Fields: slices.Compact(shown)}}); err != nil {
+				return err
+			}
 		}
 		return c.JSON(http.StatusOK, out)
 	}
@@ -379,4 +400,14 @@ func phonePolicy(d Deps) doorplate.PhonePolicy {
 		return doorplate.PhoneMask
 	}
 	return d.Doorplate.PhonePolicy()
+}
+
+// accessLogger is how the audit trail logs reads of sensitive fields: the
+// sharing store's access log, or nothing without one (tests of accounts
+// alone).
+func accessLogger(d Deps) func(context.Context, []sharing.Read) error {
+	if d.Sharing == nil {
+		return nil
+	}
+	return d.Sharing.LogAccess
 }

@@ -32,6 +32,7 @@ Usage:
   diming [flags] readings list|add -word W -pinyin "P P" -source S   place-name readings admins add
   diming [flags] tiles seed -zoom 0-8 [-within CODE]   warm the running server's tile cache
   diming [flags] tiles purge       empty the tile cache of every running server
+  diming [flags] changes pull -out FILE [-url URL]   append the change feed to FILE (NDJSON; token in DIMING_TOKEN)
 
 Flags (each falls back to the environment variable shown):
 `
@@ -232,6 +233,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return importCommand(ctx, cfg, logger, rest, stdout, stderr)
 	case "tiles":
 		return tilesCommand(ctx, cfg, logger, rest, stdout, stderr)
+	case "changes":
+		return changesCommand(ctx, cfg, rest, getenv("DIMING_TOKEN"), stdout, stderr)
 	case "demo":
 		db, err := openDB(ctx, cfg, logger)
 		if err != nil {

@@ -119,6 +119,7 @@ func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
 		Tiles:      tileSvc,
 		Doorplate:  plates,
 		Accounts:   db,
+		Sharing:    db,
 		Health:     db,
 		Boundaries: boundaries.New(db),
 		Gazetteer:  gazetteer.NewService(db, nil),

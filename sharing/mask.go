@@ -1,0 +1,116 @@
+package sharing
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/diming/diming"
+)
+
+// View is a linked record as one caller sees it: fields above the
+// caller's grade are Masked and named in MaskedFields.
+type View struct {
+	Record
+	DepartmentName string   `json:"department_name,omitempty"`
+	KindLabel      string   `json:"kind_label,omitempty"`
+	MaskedFields   []string `json:"masked_fields,omitempty"`
+}
+
+// Linked is a record with what it takes to show it: its kind (schema) and
+// its department's name.
+type Linked struct {
+	Record
+	Kind           Kind
+	DepartmentName string
+}
+
+// Mask returns l as u sees it, and the sensitive-grade fields it shows
+// (a read to log). ok is false when the record's grade is above what u
+// sees of its division: the caller is not told it exists.
+func Mask(l Linked, u *diming.User) (v View, sensitive []string, ok bool) {
+	g := CallerGrade(u, l.DivisionCode)
+	if !g.Allows(l.Grade) {
+		return View{}, nil, false
+	}
+	v = View{Record: l.Record, DepartmentName: l.DepartmentName, KindLabel: l.Kind.Label}
+	v.Payload = make(map[string]any, len(l.Payload))
+	for name, val := range l.Payload {
+		fg := l.Grade
+		if f, ok := l.Kind.field(name); ok && f.Grade.Rank() > fg.Rank() {
+			fg = f.Grade
+		} else if !ok {
+			fg = diming.GradeSensitive // not in the schema (any more): closed
+		}
+		switch {
+		case !g.Allows(fg):
+			v.Payload[name] = Masked
+			v.MaskedFields = append(v.MaskedFields, name)
+		case fg == diming.GradeSensitive:
+			v.Payload[name] = val
+			sensitive = append(sensitive, "payload."+name)
+		default:
+			v.Payload[name] = val
+		}
+	}
+	slices.Sort(v.MaskedFields)
+	slices.Sort(sensitive)
+	return v, sensitive, true
+}
+
+// ScanText is what the scan page shows of an address's linked records:
+// what an anonymous caller sees (Mask with no user) of the active records
+// valid on day, one line per record, "title\x1ftext", in the order given.
+// Masked fields are left out, not starred.
+func ScanText(links []Linked, day string) string {
+	var b strings.Builder
+	for _, l := range links {
+		if l.Status != "active" || (l.ValidFrom != "" && l.ValidFrom > day) || (l.ValidTo != "" && l.ValidTo < day) {
+			continue
+		}
+		v, _, ok := Mask(l, nil)
+		if !ok {
+			continue
+		}
+		b.WriteString(l.DepartmentName)
+		b.WriteString(" · ")
+		b.WriteString(l.Kind.Label)
+		b.WriteByte('\x1f')
+		sep := ""
+		for _, f := range l.Kind.Fields { // in schema order
+			val, ok := v.Payload[f.Name]
+			if !ok || slices.Contains(v.MaskedFields, f.Name) {
+				continue
+			}
+			b.WriteString(sep + f.Label + "：" + showValue(val))
+			sep = "；"
+		}
+		if l.ValidTo != "" {
+			b.WriteString(sep + "有效期至 " + l.ValidTo)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func showValue(v any) string {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return "是"
+		}
+		return "否"
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// Today is the date the scan page's validity checks use (Beijing time).
+func Today(now time.Time) string {
+	return now.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+}

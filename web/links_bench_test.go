@@ -1,0 +1,261 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/diming/diming"
+	"github.com/diming/diming/data"
+	"github.com/diming/diming/data/dbtest"
+	"github.com/diming/diming/doorplate"
+	"github.com/diming/diming/sharing"
+	"github.com/diming/diming/web"
+	"github.com/jackc/pgx/v5"
+)
+
+// benchCounty lays a made-up county (province 93) with two square
+// communities and generated plates, and returns the community codes.
+func benchCounty(tb testing.TB, db *data.DB, county string) []string {
+	tb.Helper()
+	ctx := context.Background()
+	a, b := county+"001001", county+"001002"
+	sq := func(x0 float64) string {
+		return fmt.Sprintf("ST_GeomFromText('MULTIPOLYGON(((%[1]f 31,%[2]f 31,%[2]f 31.02,%[1]f 31.02,%[1]f 31)))',4490)", x0, x0+0.02)
+	}
+	_, err := db.Pool.Exec(ctx, `INSERT INTO divisions (code, name, level, parent_code) VALUES ('930000','测试省',1,NULL),
+		('930100','测试市',2,'930000') ON CONFLICT DO NOTHING`)
+	if err == nil {
+		_, err = db.Pool.Exec(ctx, fmt.Sprintf(`INSERT INTO divisions (code, name, level, parent_code, geom) VALUES
+			($1,'测试区',3,'930100', ST_Multi(ST_MakeEnvelope(121,31,121.04,31.02,4490))), ($2,'测试街道',4,$1,NULL),
+			($3,'东社区',5,$2,%s), ($4,'西社区',5,$2,%s)`, sq(121), sq(121.02)), county, county+"001", a, b)
+	}
+	if err != nil {
+		tb.Fatalf("fixture: %v", err)
+	}
+	return []string{a, b}
+}
+
+// BenchmarkScanPageLinks: the scan page of plates whose address carries
+// linked records (two public records from two departments, and one
+// internal) against plates of the same county without any, in-process
+// with the plate cache preloaded, alternating short rounds.
+// Target: links_vs_plain ≥ 0.9.
+func BenchmarkScanPageLinks(b *testing.B) {
+	db := dbtest.Open(b)
+	ctx := context.Background()
+	comms := benchCounty(b, db, "930101")
+	res, err := db.GenerateDoorplates(ctx, data.GenSpec{Communities: comms, Plates: 20_000, StreetsPerComm: 50, HousesPerStreet: 200, KeyID: "k1", Seed: 2})
+	if err != nil {
+		b.Fatalf("generate: %v", err)
+	}
+	for _, d := range []sharing.Department{{Code: "benchfire", Name: "消防救援大队", Grade: diming.GradeSensitive},
+		{Code: "benchmkt", Name: "市场监管局", Grade: diming.GradeInternal}} {
+		if _, err := db.CreateDepartment(ctx, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, k := range []sharing.Kind{
+		{Department: "benchfire", Kind: "check", Label: "消防安全检查", Grade: diming.GradePublic, Fields: []sharing.KindField{
+			{Name: "checked_on", Label: "检查日期", Type: sharing.TypeDate, Grade: diming.GradePublic},
+			{Name: "result", Label: "结果", Type: sharing.TypeString, Grade: diming.GradePublic},
+			{Name: "phone", Label: "检查员手机", Type: sharing.TypeString, Grade: diming.GradeSensitive}}},
+		{Department: "benchmkt", Kind: "licence", Label: "营业执照", Grade: diming.GradePublic, Fields: []sharing.KindField{
+			{Name: "status", Label: "状态", Type: sharing.TypeString, Grade: diming.GradePublic},
+			{Name: "holder", Label: "经营者", Type: sharing.TypeString, Grade: diming.GradeInternal}}},
+	} {
+		if _, err := db.SaveKind(ctx, k); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Every address with an odd id carries links.
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO linked_records (department, kind, ref, address_id, valid_to, grade, payload)
+		SELECT d, k, 'R' || a.id, a.id, '2099-12-31', g, p::jsonb FROM addresses a CROSS JOIN (VALUES
+		  ('benchfire', 'check', 'public', '{"checked_on":"2026-03-01","result":"合格","phone":"13812345678"}'),
+		  ('benchmkt', 'licence', 'public', '{"status":"有效","holder":"张三"}'),
+		  ('benchmkt', 'licence', 'internal', '{"status":"有效","holder":"李四"}')) v(d, k, g, p)
+		WHERE a.division_code = ANY($1) AND a.id % 2 = 1 AND (v.g = 'public' OR v.d = 'benchmkt')
+		ON CONFLICT DO NOTHING`, comms); err != nil {
+		b.Fatal(err)
+	}
+	if err := dbtest.AsOwner(b, db, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	keys, _ := doorplate.ParseKeys("k1:" + strings.Repeat("QUJD", 11))
+	svc, _ := doorplate.NewService(db, doorplate.Config{PublicURL: "http://bench", Keys: keys, Preload: true})
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go svc.RunCache(cctx, func(err error) { b.Logf("cache listener: %v", err) })
+	// The preload also reads plates of other benchmarks' fixtures.
+	for n, _ := svc.Preloaded(); n < res.Plates; n, _ = svc.Preloaded() {
+		time.Sleep(50 * time.Millisecond)
+	}
+	h := web.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{PublicURL: "http://bench"},
+		web.Deps{Accounts: db, Health: db, Doorplate: svc})
+	var with, without []string
+	rows, err := db.Pool.Query(ctx, `SELECT p.public_id, p.key_id, a.id % 2 = 1 FROM plates p JOIN addresses a ON a.id = p.address_id
+		WHERE p.status = 'active' AND a.division_code = ANY($1)`, comms)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var pid, kid string
+	var linked bool
+	if _, err := pgx.ForEachRow(rows, []any{&pid, &kid, &linked}, func() error {
+		u, err := svc.URL(pid, kid)
+		u = strings.TrimPrefix(u, "http://bench")
+		if linked {
+			with = append(with, u)
+		} else {
+			without = append(without, u)
+		}
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", with[0], nil)
+	h.ServeHTTP(rec, req)
+	page := rec.Body.String()
+	if rec.Code != 200 || !strings.Contains(page, "消防安全检查") || strings.Contains(page, "李四") || strings.Contains(page, "138123") {
+		b.Fatalf("scan with links = %d:\n%s", rec.Code, page)
+	}
+	b.Logf("page with links %d bytes", len(page))
+	const workers, rounds, dur = 8, 4, 500 * time.Millisecond
+	b.ResetTimer()
+	for range b.N {
+		var nWith, nWithout float64
+		for round := range rounds { // alternating which goes first
+			if round%2 == 0 {
+				nWithout += scanLoad(h, without, workers, dur)
+				nWith += scanLoad(h, with, workers, dur)
+			} else {
+				nWith += scanLoad(h, with, workers, dur)
+				nWithout += scanLoad(h, without, workers, dur)
+			}
+		}
+		secs := (rounds * dur).Seconds()
+		b.ReportMetric(nWith/secs, "links_scan/s")
+		b.ReportMetric(nWithout/secs, "plain_scan/s")
+		b.ReportMetric(nWith/nWithout, "links_vs_plain")
+		b.Logf("scan with links %.0f/s, without %.0f/s: %.2f× (target ≥ 0.9)", nWith/secs, nWithout/secs, nWith/nWithout)
+	}
+}
+
+// scanLoad scans urls round-robin from workers goroutines for dur,
+// in-process, and returns how many scans answered 200.
+func scanLoad(h http.Handler, urls []string, workers int, dur time.Duration) float64 {
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(dur)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; time.Now().Before(deadline); i += workers {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest("GET", urls[i%len(urls)], nil))
+				if rec.Code == 200 {
+					n.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load())
+}
+
+// BenchmarkChangeFeed streams 200,000 changes through the NDJSON export
+// over loopback (parsed, masked by the consumer's grade, encoded) against
+// a plain COPY of the same audit rows to the client in the same run.
+// Targets: ≥ 50,000 changes/s; feed_vs_copy ≥ 0.5.
+func BenchmarkChangeFeed(b *testing.B) {
+	db := dbtest.Open(b)
+	ctx := context.Background()
+	const n = 200_000
+	var start int64
+	if err := db.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM audit_log`).Scan(&start); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id, after)
+		SELECT 'bench', 'address.create', 'address', g::text, jsonb_build_object('ID', g, 'Code', '9301010010010000' || g,
+		  'DivisionCode', '930101001001', 'FullText', '测试区测试街道东社区和平路' || g || '号', 'Floor', '3', 'Room', '301',
+		  'Lifecycle', 'current', 'Position', jsonb_build_array(121.01, 31.01), 'Version', 1)
+		FROM generate_series(1, $1) g`, n); err != nil {
+		b.Fatal(err)
+	}
+	if err := dbtest.AsOwner(b, db, `ANALYZE audit_log`); err != nil { // as autovacuum would, soon
+		b.Fatal(err)
+	}
+	u, err := db.CreateUser(ctx, diming.NewUser{Username: "feedbench", Password: "correct horse battery", Roles: []diming.Role{diming.RoleApprover}, Scope: "930000"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := db.CreateToken(ctx, u.ID, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(web.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{PublicURL: "http://bench"},
+		web.Deps{Accounts: db, Health: db, Sharing: db}))
+	defer srv.Close()
+	// The cursor just before the bench rows: their transaction's xid.
+	var xid uint64
+	if err := db.Pool.QueryRow(ctx, `SELECT xid::text::bigint FROM audit_log WHERE id = $1 + 1`, start).Scan(&xid); err != nil {
+		b.Fatal(err)
+	}
+	after := sharing.Cursor{XID: xid, ID: start}.String()
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/export/changes?after="+after, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines, err := countLines(res.Body)
+		res.Body.Close()
+		feed := time.Since(t0)
+		if err != nil || lines < n {
+			b.Fatalf("feed gave %d lines, %v; want %d", lines, err, n)
+		}
+		t0 = time.Now()
+		conn, err := db.Pool.Acquire(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var cw countWriter
+		_, err = conn.Conn().PgConn().CopyTo(ctx, &cw, fmt.Sprintf(`COPY (SELECT id, xid, at, action, entity, entity_id, before, after
+			FROM audit_log WHERE id > %d AND entity = 'address' ORDER BY xid, id) TO STDOUT`, start))
+		conn.Release()
+		cp := time.Since(t0)
+		if err != nil || cw.lines < n {
+			b.Fatalf("COPY gave %d lines, %v", cw.lines, err)
+		}
+		b.ReportMetric(float64(lines)/feed.Seconds(), "feed_changes/s")
+		b.ReportMetric(float64(cw.lines)/cp.Seconds(), "copy_rows/s")
+		b.ReportMetric(cp.Seconds()/feed.Seconds(), "feed_vs_copy")
+		b.Logf("feed %d changes in %v (%.0f/s), COPY %d rows in %v: feed_vs_copy %.2f (target ≥ 0.5, ≥ 50,000/s)",
+			lines, feed.Round(time.Millisecond), float64(lines)/feed.Seconds(), cw.lines, cp.Round(time.Millisecond), cp.Seconds()/feed.Seconds())
+	}
+}
+
+type countWriter struct{ lines int }
+
+func (w *countWriter) Write(p []byte) (int, error) {
+	w.lines += strings.Count(string(p), "\n")
+	return len(p), nil
+}
+
+func countLines(r io.Reader) (int, error) {
+	var w countWriter
+	_, err := io.Copy(&w, r)
+	return w.lines, err
+}
