@@ -13,7 +13,7 @@ import (
 )
 
 // Departments, the kinds of record they register, and the records they
-// link to addresses (issue 11, migration 013).
+// link to addresses (issue 11, migration 012).
 
 // CreateDepartment adds a department (audited as department.create).
 // Invalid for bad fields, Conflict when the code is taken.
