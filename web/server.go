@@ -79,6 +79,8 @@ type Deps struct {
 	Boundaries *boundaries.Service
 	Doorplate  *doorplate.Service
 	Tiles      *tiles.Service
+	// Positions, when reads may go to a replica, gives read-your-writes.
+	Positions WritePositions
 }
 
 // NewServer builds the HTTP handler: error handler, middleware and routes.
@@ -97,6 +99,7 @@ func NewServer(logger *slog.Logger, cfg Config, d Deps) http.Handler {
 	e.Use(withRequestContext)
 	e.Use(checkParams)
 	e.Use(authenticate(d.Accounts, cfg))
+	e.Use(readYourWrites(d.Positions, cfg))
 	addRoutes(e, logger, cfg, d, reg)
 	return e
 }
