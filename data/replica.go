@@ -139,15 +139,16 @@ func (db *DB) reader(ctx context.Context, channel string) DBTX {
 	return db.Pool
 }
 
-// noteChange raises channel's floor to the primary's current WAL
-// position, which is past the commit of every change notified so far.
+// noteChange raises channel's floor to the primary's WAL insert position,
+// which is past the commit record of every change notified so far (the
+// write position may not be, with synchronous_commit off).
 func (db *DB) noteChange(ctx context.Context, channel string) {
 	r := db.replica
 	if r == nil {
 		return
 	}
 	var lsn int64
-	if err := db.Pool.QueryRow(ctx, `SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint`).Scan(&lsn); err != nil {
+	if err := db.Pool.QueryRow(ctx, `SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint`).Scan(&lsn); err != nil {
 		// Unknown: nothing on the replica may fill the cache until the
 		// primary answers again.
 		r.floor(channel).Store(^uint64(0))
@@ -170,7 +171,7 @@ func (db *DB) WritePosition(ctx context.Context) (uint64, error) {
 		return 0, nil
 	}
 	var lsn int64
-	err := db.Pool.QueryRow(ctx, `SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint`).Scan(&lsn)
+	err := db.Pool.QueryRow(ctx, `SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint`).Scan(&lsn)
 	return uint64(lsn), translate("data.WritePosition", err)
 }
 

@@ -35,37 +35,8 @@ const replicaDelay = 3 * time.Second
 // scan pages through the database's notifications without either cache
 // ever refilling from the lagging replica, and reaches the replica.
 func TestReplicaAndTwoInstances(t *testing.T) {
-	dir, err := os.MkdirTemp("", "diming-replica-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cl := data.Cluster{Dir: filepath.Join(dir, "pg"), Port: freePort(t), BinDir: data.DefaultBinDir, Fast: true}
-	rp := data.Cluster{Dir: filepath.Join(dir, "replica"), BinDir: data.DefaultBinDir, Fast: true,
-		Options: fmt.Sprintf("-c recovery_min_apply_delay=%dms", replicaDelay.Milliseconds())}
-	t.Cleanup(func() {
-		_ = rp.Stop(context.Background())
-		_ = cl.Stop(context.Background())
-		_ = os.RemoveAll(dir)
-	})
-	args := []string{"-pg-dir", cl.Dir, "-pg-port", strconv.Itoa(cl.Port), "-pg-fast"}
-	command(t, args, "", "demo")
-	command(t, args, "replica-test-password\n", "user", "add", "-username", "admin", "-roles", "admin,approver")
-	token := strings.TrimSpace(command(t, args, "", "token", "add", "-username", "admin", "-name", "replica-test"))
-
-	rp.Port = freePort(t)
-	if err := rp.Replicate(t.Context(), cl); err != nil {
-		t.Fatal(err)
-	}
-	if err := rp.Start(t.Context(), io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	replicaURL, err := rp.AppURL("diming")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newPrimaryAndReplica(t, replicaDelay)
+	args, cl, rp, token, replicaURL := p.args, p.primary, p.replica, p.token, p.replicaURL
 	ownerURL, err := rp.URL("diming")
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +169,7 @@ func TestReplicaAndTwoInstances(t *testing.T) {
 
 // post sends body as JSON with the bearer token and returns the answer's
 // headers; anything but 200 fails the test.
-func post(t *testing.T, u, token string, body any) http.Header {
+func post(t testing.TB, u, token string, body any) http.Header {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(b))
@@ -216,8 +187,55 @@ func post(t *testing.T, u, token string, body any) http.Header {
 	return res.Header
 }
 
+// primaryAndReplica is a private primary with the demo data and an
+// admin's API token, and a streaming replica of it applying changes delay
+// late (0: at once).
+type primaryAndReplica struct {
+	args             []string // the flags that run diming on the primary
+	primary, replica data.Cluster
+	token            string
+	replicaURL       string // the application role on the replica
+}
+
+func newPrimaryAndReplica(t testing.TB, delay time.Duration) primaryAndReplica {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "diming-replica-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cl := data.Cluster{Dir: filepath.Join(dir, "pg"), Port: freePort(t), BinDir: data.DefaultBinDir, Fast: true}
+	rp := data.Cluster{Dir: filepath.Join(dir, "replica"), BinDir: data.DefaultBinDir, Fast: true}
+	if delay > 0 {
+		rp.Options = fmt.Sprintf("-c recovery_min_apply_delay=%dms", delay.Milliseconds())
+	}
+	t.Cleanup(func() {
+		_ = rp.Stop(context.Background())
+		_ = cl.Stop(context.Background())
+		_ = os.RemoveAll(dir)
+	})
+	args := []string{"-pg-dir", cl.Dir, "-pg-port", strconv.Itoa(cl.Port), "-pg-fast"}
+	command(t, args, "", "demo")
+	command(t, args, "replica-test-password\n", "user", "add", "-username", "admin", "-roles", "admin,approver")
+	token := strings.TrimSpace(command(t, args, "", "token", "add", "-username", "admin", "-name", "replica-test"))
+	rp.Port = freePort(t)
+	if err := rp.Replicate(t.Context(), cl); err != nil {
+		t.Fatal(err)
+	}
+	if err := rp.Start(t.Context(), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	replicaURL, err := rp.AppURL("diming")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return primaryAndReplica{args: args, primary: cl, replica: rp, token: token, replicaURL: replicaURL}
+}
+
 // command runs one diming command with args and returns what it printed.
-func command(t *testing.T, args []string, stdin string, cmd ...string) string {
+func command(t testing.TB, args []string, stdin string, cmd ...string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	if err := run(t.Context(), append(append([]string{"-log-format", "text"}, args...), cmd...), func(string) string { return "" },
@@ -227,7 +245,7 @@ func command(t *testing.T, args []string, stdin string, cmd ...string) string {
 	return out.String()
 }
 
-func getBody(t *testing.T, u string, h http.Header) []byte {
+func getBody(t testing.TB, u string, h http.Header) []byte {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	for k, v := range h {
