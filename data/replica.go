@@ -65,7 +65,7 @@ func (db *DB) OpenReplica(ctx context.Context, cfg Config) error {
 	}
 	r := &replica{pool: pool, primary: db.Pool, logger: db.logger}
 	db.replica = r
-	r.look(ctx)
+	r.look(ctx, true)
 	if r.healthy.Load() {
 		db.logger.Info("read replica connected", "replayed", r.replayed.Load())
 	} else {
@@ -80,7 +80,7 @@ func (db *DB) OpenReplica(ctx context.Context, cfg Config) error {
 				return
 			case <-t.C:
 				was := r.healthy.Load()
-				r.look(ctx)
+				r.look(ctx, true)
 				if now := r.healthy.Load(); now != was {
 					db.logger.Info("read replica", "answering", now, "replayed", r.replayed.Load())
 				}
@@ -92,17 +92,30 @@ func (db *DB) OpenReplica(ctx context.Context, cfg Config) error {
 
 // look reads the replica's replay position (on a server not in recovery,
 // its current position, so a replica promoted or pointed at the primary
-// still counts as caught up).
-func (r *replica) look(ctx context.Context) {
-	r.mu.Lock()
+// still counts as caught up). With wait false it returns at once when
+// another look is under way, so readers never queue behind a slow replica.
+func (r *replica) look(ctx context.Context, wait bool) {
+	if wait {
+		r.mu.Lock()
+	} else if !r.mu.TryLock() {
+		return
+	}
 	defer r.mu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	limit := time.Second
+	if !wait {
+		limit = 50 * time.Millisecond // a reader waiting: the primary is the fallback
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	var lsn *int64
 	err := r.pool.QueryRow(ctx, `SELECT ((CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END) - '0/0'::pg_lsn)::bigint`).Scan(&lsn)
 	r.checked.Store(time.Now().UnixNano())
 	if err != nil || lsn == nil {
-		r.healthy.Store(false)
+		// Only the background look decides the replica is down; a
+		// reader's quick look that ran out of time just reads the primary.
+		if wait {
+			r.healthy.Store(false)
+		}
 		return
 	}
 	r.replayed.Store(uint64(*lsn))
@@ -129,7 +142,7 @@ func (db *DB) reader(ctx context.Context, channel string) DBTX {
 		need = max(need, r.floor(channel).Load())
 	}
 	if r.healthy.Load() && r.replayed.Load() < need && time.Now().UnixNano()-r.checked.Load() > int64(replicaRecheck) {
-		r.look(ctx)
+		r.look(ctx, false)
 	}
 	if r.healthy.Load() && r.replayed.Load() >= need {
 		r.toReplica.Add(1)

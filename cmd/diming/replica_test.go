@@ -25,7 +25,7 @@ import (
 // replicaDelay holds the replica back so that what a stale read would
 // show is visible: every answer that must be current is asked for well
 // within it.
-const replicaDelay = 3 * time.Second
+const replicaDelay = 5 * time.Second
 
 // TestReplicaAndTwoInstances runs two servers on one primary, both
 // reading from a real streaming replica (pg_basebackup -R into a second
