@@ -2,6 +2,7 @@ package boundaries
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/diming/diming"
@@ -99,9 +100,11 @@ type DeriveReport struct {
 	Empty     int // pairs that touch only at a point or within the tolerance at fragments
 }
 
-// Marker types and what group each belongs to (DOMAIN §2.5): a single
-// marker Q, a pair A/B sharing a number, a triple C/D/E.
-var markerGroup = map[string]int{"Q": 1, "A": 2, "B": 2, "C": 3, "D": 3, "E": 3}
+// MarkerTypes are the type letters (DOMAIN §2.5): a single marker Q, a
+// pair A/B sharing a number, a triple C/D/E. Which letters may share a
+// number is decided by the database alone (boundary_markers_rules, which
+// guards bulk loads too); the store reports its refusal on the type field.
+const MarkerTypes = "QABCDE"
 
 // Marker statuses; "moved" is set only by a recorded move.
 const (
@@ -179,15 +182,12 @@ func (m *NewMarker) Validate(l Line, siblings []Marker) error {
 	if m.Seq < 1 || m.Seq > 999 {
 		fe.Add("seq", "markers are numbered 001–999 along the line")
 	}
-	grp, ok := markerGroup[m.Type]
-	if !ok {
+	if len(m.Type) != 1 || !strings.Contains(MarkerTypes, m.Type) {
 		fe.Add("type", "Q for a single marker, A/B for a pair, C/D/E for a triple")
 	}
 	for _, s := range siblings {
 		if s.Type == m.Type {
 			fe.Add("type", fmt.Sprintf("marker %s already exists on this line", s.Number))
-		} else if markerGroup[s.Type] != grp {
-			fe.Add("type", fmt.Sprintf("number %03d is already a %s; its types must agree", m.Seq, groupName(markerGroup[s.Type])))
 		}
 	}
 	switch m.Type {
@@ -220,16 +220,6 @@ func checkSide(fe diming.FieldErrors, m *NewMarker, want, msg string) {
 	if m.SideCode != want {
 		fe.Add("side_code", msg+" ("+want+")")
 	}
-}
-
-func groupName(g int) string {
-	switch g {
-	case 1:
-		return "single marker (Q)"
-	case 2:
-		return "pair (A/B)"
-	}
-	return "triple (C/D/E)"
 }
 
 // MarkerUpdate edits a marker's description and status. The position is

@@ -3,12 +3,15 @@ package data
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/boundaries"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 )
@@ -175,11 +178,24 @@ func (db *DB) CreateMarker(ctx context.Context, l boundaries.Line, nm boundaries
 			l.ID, boundaries.MarkerNumber(l.Number, nm.Seq, nm.Type), nm.Seq, nm.Type, nullable(nm.SideCode), nm.Position[0], nm.Position[1],
 			nm.Form, nm.Material, refs, nm.Description, nm.Status, nm.Published, l.Generated))
 		if err != nil {
-			return translate(op, err)
+			return markerError(op, nm.Seq, err)
 		}
 		return audit(ctx, tx, Change{Action: "marker.create", Entity: "boundary_marker", EntityID: itoa64(m.ID), After: m})
 	})
 	return m, err
+}
+
+// markerError translates err; the database's refusal of a type that does
+// not belong with the other markers of its number (boundary_markers_rules,
+// the one place the marker groups are decided) becomes a message on the
+// type field.
+func markerError(op string, seq int, err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "P0001" && strings.Contains(pe.Message, "mixes types of a single") {
+		return diming.E(op, diming.Invalid, fmt.Sprintf("编号 %03d 下已有另一组的界桩", seq), map[string]string{
+			"type": "同一编号下的界桩只能同为单立（Q）、同号双立（A/B）或同号三立（C/D/E）"}, err)
+	}
+	return translate(op, err)
 }
 
 // FindMarker returns one marker.

@@ -29,6 +29,8 @@ type Cluster struct {
 	BinDir string // PostgreSQL server binaries
 	// Fast trades durability for speed (fsync off); for test clusters only.
 	Fast bool
+	// Options are more server settings, "-c name=value ...".
+	Options string
 }
 
 // DefaultBinDir is where Debian's postgresql-15 puts the server binaries.
@@ -140,6 +142,9 @@ func (c Cluster) Start(ctx context.Context, out io.Writer) error {
 	if c.Fast {
 		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	}
+	if c.Options != "" {
+		opts += " " + c.Options
+	}
 	cmd := c.command(ctx, "pg_ctl", "start", "-w", "-t", "60", "-D", c.absDataDir(), "-l", c.absLogFile(), "-o", opts)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("start PostgreSQL (log: %s): %w\n%s", c.logFile(), err, b)
@@ -192,6 +197,59 @@ func (c Cluster) initdb(ctx context.Context, out io.Writer) error {
 		"-E", "UTF8", "--locale=C.UTF-8")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("initdb: %w\n%s", err, b)
+	}
+	return nil
+}
+
+// Replicate makes c a streaming replica of the running cluster primary:
+// pg_basebackup -R copies primary's data (roles and passwords included)
+// and writes the standby settings, so the next Start runs c as a hot
+// standby that follows primary. c's folder must not hold a cluster yet.
+func (c Cluster) Replicate(ctx context.Context, primary Cluster) error {
+	if _, err := os.Stat(filepath.Join(c.dataDir(), "PG_VERSION")); err == nil {
+		return fmt.Errorf("%s already holds a cluster", c.dataDir())
+	}
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod(c.Dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.Mkdir(c.dataDir(), 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	if os.Geteuid() == 0 {
+		pg, err := user.Lookup("postgres")
+		if err != nil {
+			return fmt.Errorf("the postgres system user is missing (install postgresql-15): %w", err)
+		}
+		uid, _ := strconv.Atoi(pg.Uid)
+		gid, _ := strconv.Atoi(pg.Gid)
+		if err := os.Chown(c.dataDir(), uid, gid); err != nil {
+			return err
+		}
+	}
+	for _, f := range []string{"password", "app-password", "plate-keys"} {
+		b, err := os.ReadFile(filepath.Join(primary.Dir, f))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(c.Dir, f), b, 0o600); err != nil {
+			return err
+		}
+	}
+	pw, err := os.ReadFile(primary.passwordFile())
+	if err != nil {
+		return err
+	}
+	cmd := c.command(ctx, "pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(primary.Port), "-U", "postgres",
+		"-D", c.absDataDir(), "-R", "-X", "stream", "-c", "fast")
+	cmd.Env = append(os.Environ(), "PGPASSWORD="+strings.TrimSpace(string(pw)))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_basebackup: %w\n%s", err, b)
 	}
 	return nil
 }

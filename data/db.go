@@ -36,14 +36,39 @@ type Config struct {
 type DB struct {
 	Pool   *pgxpool.Pool
 	logger *slog.Logger
+	// replica, when set, takes the reads that may lag (see replica.go).
+	replica *replica
 }
 
 // Open connects, pings and logs the PostGIS version once. It returns an
 // Unavailable error when the database cannot be reached.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*DB, error) {
-	pc, err := pgxpool.ParseConfig(cfg.URL)
+	pc, err := poolConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("open pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, translate("data.Open", err)
+	}
+	db := &DB{Pool: pool, logger: logger}
+	var v string
+	if err := pool.QueryRow(ctx, `SELECT coalesce((SELECT extversion FROM pg_extension WHERE extname='postgis'), 'not installed')`).Scan(&v); err == nil {
+		logger.Info("database connected", "postgis", v, "max_conns", pc.MaxConns)
+	}
+	return db, nil
+}
+
+// poolConfig is the pool configuration for cfg, the same for the primary
+// and a replica.
+func poolConfig(cfg Config) (*pgxpool.Config, error) {
+	pc, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, err
 	}
 	pc.MaxConns = cfg.MaxConns
 	if pc.MaxConns == 0 {
@@ -67,24 +92,16 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*DB, error) {
 	if cfg.Tracer != nil {
 		pc.ConnConfig.Tracer = cfg.Tracer
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, fmt.Errorf("open pool: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, translate("data.Open", err)
-	}
-	db := &DB{Pool: pool, logger: logger}
-	var v string
-	if err := pool.QueryRow(ctx, `SELECT coalesce((SELECT extversion FROM pg_extension WHERE extname='postgis'), 'not installed')`).Scan(&v); err == nil {
-		logger.Info("database connected", "postgis", v, "max_conns", pc.MaxConns)
-	}
-	return db, nil
+	return pc, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+// Close closes the pools.
+func (db *DB) Close() {
+	if db.replica != nil {
+		db.replica.pool.Close()
+	}
+	db.Pool.Close()
+}
 
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error { return translate("data.Ping", db.Pool.Ping(ctx)) }

@@ -84,7 +84,7 @@ func (db *DB) FindDivisions(ctx context.Context, f boundaries.DivisionFilter) ([
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
 	sql += " ORDER BY " + order + " LIMIT " + arg(f.Limit)
-	rows, err := db.Pool.Query(ctx, sql, args...)
+	rows, err := db.reader(ctx, "").Query(ctx, sql, args...)
 	return collectDivisions(op, rows, err)
 }
 
@@ -156,7 +156,7 @@ const DivisionsAtSQL = divisionsAtSQL
 // FindDivisionsAt returns the chain of divisions containing p, province
 // first; empty when none does.
 func (db *DB) FindDivisionsAt(ctx context.Context, p orb.Point) ([]boundaries.Division, error) {
-	rows, err := db.Pool.Query(ctx, divisionsAtSQL, p[0], p[1])
+	rows, err := db.reader(ctx, "").Query(ctx, divisionsAtSQL, p[0], p[1])
 	return collectDivisions("data.FindDivisionsAt", rows, err)
 }
 

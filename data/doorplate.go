@@ -184,7 +184,7 @@ WHERE p.id > $1 ORDER BY p.id LIMIT $2`
 func (db *DB) FindScan(ctx context.Context, publicID string) (doorplate.ScanRecord, error) {
 	var r doorplate.ScanRecord
 	var street, links []byte
-	err := db.Pool.QueryRow(ctx, scanSQL, publicID).Scan(&r.PublicID, &r.PlateID, &r.PlateStatus, &r.KeyID, &r.ReplacedByID, &r.ReplacedByKey,
+	err := db.reader(ctx, "doorplate_changed").QueryRow(ctx, scanSQL, publicID).Scan(&r.PublicID, &r.PlateID, &r.PlateStatus, &r.KeyID, &r.ReplacedByID, &r.ReplacedByKey,
 		&r.AddressCode, &r.FullText, &r.Pinyin, &r.Lifecycle, &r.Position[0], &r.Position[1], &r.DivisionCode, &street, &links)
 	if err != nil {
 		return r, translate("data.FindScan", err)
@@ -200,7 +200,7 @@ func (db *DB) FindScan(ctx context.Context, publicID string) (doorplate.ScanReco
 // above afterID, in id order. Plates of one street share its line.
 func (db *DB) FindScanRecords(ctx context.Context, afterID int64, limit int) ([]doorplate.ScanRecord, error) {
 	const op = "data.FindScanRecords"
-	rows, err := db.Pool.Query(ctx, scanRecordsSQL, afterID, limit)
+	rows, err := db.reader(ctx, "doorplate_changed").Query(ctx, scanRecordsSQL, afterID, limit)
 	if err != nil {
 		return nil, translate(op, err)
 	}
@@ -321,12 +321,14 @@ func (db *DB) listen(ctx context.Context, channel string, ready func(), changed 
 	if _, err := c.Exec(ctx, `LISTEN `+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return err
 	}
+	db.noteChange(ctx, channel)
 	ready()
 	for {
 		n, err := c.WaitForNotification(ctx)
 		if err != nil {
 			return err
 		}
+		db.noteChange(ctx, channel)
 		changed(n.Payload)
 	}
 }

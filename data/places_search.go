@@ -98,7 +98,7 @@ func (db *DB) Autocomplete(ctx context.Context, q, key string, limit int) ([]gaz
 		SELECT ` + hitCols + `, CASE x.m WHEN 1 THEN 'prefix' WHEN 2 THEN 'initials' ELSE 'sound' END
 		FROM c x JOIN places p ON p.id = x.id` + successorJoin + `
 		ORDER BY ` + wholeMatch("$3") + ` DESC, x.m = 3, p.rank, length(p.name), p.name LIMIT $2`
-	rows, err := db.Pool.Query(ctx, sql, append([]any{customPlan}, args...)...)
+	rows, err := db.reader(ctx, "").Query(ctx, sql, append([]any{customPlan}, args...)...)
 	if err != nil {
 		return nil, translate(op, err)
 	}
@@ -115,7 +115,7 @@ func (db *DB) fuzzy(ctx context.Context, q string, limit int) ([]gazetteer.Hit, 
 	if gazetteer.IsLatin(q) {
 		col = "pinyin"
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT `+hitCols+` FROM (SELECT id FROM places WHERE `+col+` % $1
+	rows, err := db.reader(ctx, "").Query(ctx, `SELECT `+hitCols+` FROM (SELECT id FROM places WHERE `+col+` % $1
 		ORDER BY similarity(`+col+`, $1) DESC, rank LIMIT $2) x JOIN places p ON p.id = x.id`+successorJoin+`
 		ORDER BY similarity(p.`+col+`, $1) DESC, p.rank`, customPlan, q, limit)
 	if err != nil {
@@ -174,7 +174,7 @@ func (db *DB) SearchPlaces(ctx context.Context, f gazetteer.Filter) ([]gazetteer
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
 	sql += " ORDER BY " + strings.Join(order, ", ") + fmt.Sprintf(" LIMIT %s OFFSET %s", arg(f.Limit), arg(f.Offset))
-	rows, err := db.Pool.Query(ctx, sql, append([]any{customPlan}, args...)...)
+	rows, err := db.reader(ctx, "").Query(ctx, sql, append([]any{customPlan}, args...)...)
 	if err != nil {
 		return nil, translate(op, err)
 	}

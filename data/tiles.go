@@ -38,7 +38,7 @@ const (
 func (db *DB) RenderTile(ctx context.Context, t maptile.Tile, layers []tiles.Layer) ([]byte, error) {
 	sql, args := tileQuery(t, layers)
 	var b []byte
-	if err := db.Pool.QueryRow(ctx, sql, args...).Scan(&b); err != nil {
+	if err := db.reader(ctx, "tiles_changed").QueryRow(ctx, sql, args...).Scan(&b); err != nil {
 		return nil, translate("data.RenderTile", err)
 	}
 	return b, nil

@@ -37,15 +37,17 @@ type streetRequest struct {
 	Line         json.RawMessage `json:"line,omitempty"` // GeoJSON LineString, in numbering direction
 }
 
-func (r streetRequest) Valid(context.Context) map[string]string {
+func (r streetRequest) Parse(context.Context) (doorplate.Street, map[string]string) {
+	st := doorplate.Street{DivisionCode: r.DivisionCode, PlaceID: r.PlaceID, Name: r.Name}
 	p := map[string]string{}
 	if r.DivisionCode == "" {
 		p["division_code"] = "必填：行政区划代码"
 	}
-	if _, err := r.line(); err != nil {
+	var err error
+	if st.Line, err = r.line(); err != nil {
 		p["line"] = "应为 CGCS2000 坐标的 GeoJSON LineString"
 	}
-	return p
+	return st, p
 }
 
 func (r streetRequest) line() (orb.LineString, error) {
@@ -77,12 +79,11 @@ type streetDTO struct {
 
 func handleStreetCreate(s *doorplate.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		req, err := decodeValid[streetRequest](c)
+		street, err := decodeCommand[streetRequest](c)
 		if err != nil {
 			return err
 		}
-		l, _ := req.line()
-		st, err := s.CreateStreet(c.Request().Context(), doorplate.Street{DivisionCode: req.DivisionCode, PlaceID: req.PlaceID, Name: req.Name, Line: l})
+		st, err := s.CreateStreet(c.Request().Context(), street)
 		if err != nil {
 			return err
 		}

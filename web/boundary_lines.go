@@ -332,11 +332,13 @@ type moveRequest struct {
 	Version     int        `json:"version"`
 }
 
-func (r moveRequest) Valid(context.Context) map[string]string {
-	if _, err := time.Parse(time.DateOnly, r.AgreedOn); err != nil {
-		return map[string]string{"agreed_on": "the day of the agreement, YYYY-MM-DD"}
+func (r moveRequest) Parse(context.Context) (boundaries.Move, map[string]string) {
+	mv := boundaries.Move{AgreementNo: r.AgreementNo, SignedBy: r.SignedBy, To: orb.Point(r.To), Reason: r.Reason, Version: r.Version}
+	var err error
+	if mv.AgreedOn, err = time.Parse(time.DateOnly, r.AgreedOn); err != nil {
+		return mv, map[string]string{"agreed_on": "the day of the agreement, YYYY-MM-DD"}
 	}
-	return nil
+	return mv, nil
 }
 
 func handleMarkerMove(svc *boundaries.Service) echo.HandlerFunc {
@@ -345,13 +347,11 @@ func handleMarkerMove(svc *boundaries.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		r, err := decodeValid[moveRequest](c)
+		mv, err := decodeCommand[moveRequest](c)
 		if err != nil {
 			return err
 		}
-		on, _ := time.Parse(time.DateOnly, r.AgreedOn)
-		m, err := svc.MoveMarker(c.Request().Context(), id, boundaries.Move{AgreementNo: r.AgreementNo, AgreedOn: on, SignedBy: r.SignedBy,
-			To: orb.Point(r.To), Reason: r.Reason, Version: r.Version})
+		m, err := svc.MoveMarker(c.Request().Context(), id, mv)
 		if err != nil {
 			return err
 		}

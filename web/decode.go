@@ -36,6 +36,29 @@ func decodeValid[T validator](c echo.Context) (T, error) {
 	return v, nil
 }
 
+// parser is implemented by request DTOs that turn into a typed command:
+// Parse checks every field once and returns the command with the problems
+// per field (empty when the request can go on), so a handler never parses
+// a field again after validating it.
+type parser[C any] interface {
+	Parse(ctx context.Context) (C, map[string]string)
+}
+
+// decodeCommand decodes a JSON body into the request DTO R as decodeValid
+// does and returns the command R parses into.
+func decodeCommand[R parser[C], C any](c echo.Context) (C, error) {
+	var r R
+	var zero C
+	if err := decodeJSON(c, &r); err != nil {
+		return zero, err
+	}
+	cmd, problems := r.Parse(c.Request().Context())
+	if len(problems) > 0 {
+		return zero, &diming.Error{Op: "web.decode", Kind: diming.Invalid, Msg: "有字段需要修改", Fields: problems}
+	}
+	return cmd, nil
+}
+
 // decodeJSON decodes the request body strictly into v.
 func decodeJSON(c echo.Context, v any) error {
 	const op = "web.decode"

@@ -174,28 +174,36 @@ type renameRequest struct {
 	Version int    `json:"version"`
 }
 
-func (r renameRequest) Valid(context.Context) map[string]string {
+// renameCommand is a rename request parsed once.
+type renameCommand struct {
+	Name    string
+	On      time.Time
+	Version int
+}
+
+func (r renameRequest) Parse(context.Context) (renameCommand, map[string]string) {
 	fe := map[string]string{}
+	cmd := renameCommand{Name: r.Name, Version: r.Version}
 	if r.Name == "" {
 		fe["name"] = "请给出新名称"
 	}
-	if _, err := time.Parse(time.DateOnly, r.On); err != nil {
+	var err error
+	if cmd.On, err = time.Parse(time.DateOnly, r.On); err != nil {
 		fe["on"] = "新名称生效的日期，格式为 YYYY-MM-DD"
 	}
 	if r.Version < 1 {
 		fe["version"] = "请给出读取时的版本号"
 	}
-	return fe
+	return cmd, fe
 }
 
 func handleDivisionRename(svc *boundaries.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		req, err := decodeValid[renameRequest](c)
+		cmd, err := decodeCommand[renameRequest](c)
 		if err != nil {
 			return err
 		}
-		on, _ := time.Parse(time.DateOnly, req.On)
-		d, err := svc.Rename(c.Request().Context(), c.Param("code"), req.Name, on, req.Version)
+		d, err := svc.Rename(c.Request().Context(), c.Param("code"), cmd.Name, cmd.On, cmd.Version)
 		if err != nil {
 			return err
 		}
@@ -209,25 +217,33 @@ type retireRequest struct {
 	Version    int      `json:"version"`
 }
 
-func (r retireRequest) Valid(context.Context) map[string]string {
+// retireCommand is a retirement request parsed once.
+type retireCommand struct {
+	On         time.Time
+	Successors []string
+	Version    int
+}
+
+func (r retireRequest) Parse(context.Context) (retireCommand, map[string]string) {
 	fe := map[string]string{}
-	if _, err := time.Parse(time.DateOnly, r.On); err != nil {
+	cmd := retireCommand{Successors: r.Successors, Version: r.Version}
+	var err error
+	if cmd.On, err = time.Parse(time.DateOnly, r.On); err != nil {
 		fe["on"] = "代码废止的日期，格式为 YYYY-MM-DD"
 	}
 	if r.Version < 1 {
 		fe["version"] = "请给出读取时的版本号"
 	}
-	return fe
+	return cmd, fe
 }
 
 func handleDivisionRetire(svc *boundaries.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		req, err := decodeValid[retireRequest](c)
+		cmd, err := decodeCommand[retireRequest](c)
 		if err != nil {
 			return err
 		}
-		on, _ := time.Parse(time.DateOnly, req.On)
-		d, err := svc.Retire(c.Request().Context(), c.Param("code"), on, req.Successors, req.Version)
+		d, err := svc.Retire(c.Request().Context(), c.Param("code"), cmd.On, cmd.Successors, cmd.Version)
 		if err != nil {
 			return err
 		}

@@ -40,11 +40,15 @@ type gridRequest struct {
 	PolicePhoneKind string          `json:"police_phone_kind"`
 }
 
-func (r gridRequest) Valid(context.Context) map[string]string {
-	if _, err := polygonFrom(r.Geom); err != nil {
-		return map[string]string{"geom": "a GeoJSON Polygon or MultiPolygon in CGCS2000"}
+func (r gridRequest) Parse(context.Context) (doorplate.Grid, map[string]string) {
+	g := doorplate.Grid{CommunityCode: r.CommunityCode, Name: r.Name,
+		WorkerName: r.WorkerName, WorkerRole: r.WorkerRole, WorkerPhone: r.WorkerPhone, WorkerPhoneKind: doorplate.PhoneKind(r.WorkerPhoneKind),
+		PoliceName: r.PoliceName, PolicePhone: r.PolicePhone, PolicePhoneKind: doorplate.PhoneKind(r.PolicePhoneKind)}
+	var err error
+	if g.Geom, err = polygonFrom(r.Geom); err != nil {
+		return g, map[string]string{"geom": "a GeoJSON Polygon or MultiPolygon in CGCS2000"}
 	}
-	return nil
+	return g, nil
 }
 
 type gridDTO struct {
@@ -71,14 +75,11 @@ func toGridDTO(g doorplate.Grid) gridDTO {
 
 func handleGridCreate(s *doorplate.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		r, err := decodeValid[gridRequest](c)
+		grid, err := decodeCommand[gridRequest](c)
 		if err != nil {
 			return err
 		}
-		geom, _ := polygonFrom(r.Geom)
-		g, err := s.CreateGrid(c.Request().Context(), doorplate.Grid{CommunityCode: r.CommunityCode, Name: r.Name, Geom: geom,
-			WorkerName: r.WorkerName, WorkerRole: r.WorkerRole, WorkerPhone: r.WorkerPhone, WorkerPhoneKind: doorplate.PhoneKind(r.WorkerPhoneKind),
-			PoliceName: r.PoliceName, PolicePhone: r.PolicePhone, PolicePhoneKind: doorplate.PhoneKind(r.PolicePhoneKind)})
+		g, err := s.CreateGrid(c.Request().Context(), grid)
 		if err != nil {
 			return err
 		}
@@ -100,17 +101,22 @@ type gridUpdateRequest struct {
 	Version         int              `json:"version"`
 }
 
-func (r gridUpdateRequest) Valid(context.Context) map[string]string {
+func (r gridUpdateRequest) Parse(context.Context) (doorplate.GridUpdate, map[string]string) {
+	u := doorplate.GridUpdate{Name: r.Name, WorkerName: r.WorkerName, WorkerRole: r.WorkerRole, WorkerPhone: r.WorkerPhone,
+		WorkerPhoneKind: kindPtr(r.WorkerPhoneKind), PoliceName: r.PoliceName, PolicePhone: r.PolicePhone,
+		PolicePhoneKind: kindPtr(r.PolicePhoneKind), Retire: r.Retire, Version: r.Version}
 	p := map[string]string{}
 	if r.Version <= 0 {
 		p["version"] = "the version you read"
 	}
 	if r.Geom != nil {
-		if _, err := polygonFrom(*r.Geom); err != nil {
+		mp, err := polygonFrom(*r.Geom)
+		if err != nil {
 			p["geom"] = "a GeoJSON Polygon or MultiPolygon in CGCS2000"
 		}
+		u.Geom = &mp
 	}
-	return p
+	return u, p
 }
 
 func kindPtr(s *string) *doorplate.PhoneKind {
@@ -127,16 +133,9 @@ func handleGridUpdate(s *doorplate.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		r, err := decodeValid[gridUpdateRequest](c)
+		u, err := decodeCommand[gridUpdateRequest](c)
 		if err != nil {
 			return err
-		}
-		u := doorplate.GridUpdate{Name: r.Name, WorkerName: r.WorkerName, WorkerRole: r.WorkerRole, WorkerPhone: r.WorkerPhone,
-			WorkerPhoneKind: kindPtr(r.WorkerPhoneKind), PoliceName: r.PoliceName, PolicePhone: r.PolicePhone,
-			PolicePhoneKind: kindPtr(r.PolicePhoneKind), Retire: r.Retire, Version: r.Version}
-		if r.Geom != nil {
-			mp, _ := polygonFrom(*r.Geom)
-			u.Geom = &mp
 		}
 		g, err := s.UpdateGrid(c.Request().Context(), id, u)
 		if err != nil {

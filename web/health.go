@@ -22,6 +22,9 @@ type PoolStats struct {
 	Acquired, Idle, Total, Max int32
 	AcquireCount               int64
 	AcquireWait                time.Duration
+	// ReplicaReads and PrimaryReads count the reads a replica may take,
+	// by where they went (both 0 without a replica).
+	ReplicaReads, PrimaryReads int64
 }
 
 func handleHealthz() echo.HandlerFunc {
@@ -70,12 +73,13 @@ var (
 	poolMax      = prometheus.NewDesc("diming_db_pool_max_conns", "Pool size limit.", nil, nil)
 	poolAcquires = prometheus.NewDesc("diming_db_pool_acquires_total", "Connections acquired.", nil, nil)
 	poolWait     = prometheus.NewDesc("diming_db_pool_acquire_wait_seconds_total", "Time spent waiting for a connection.", nil, nil)
+	readsTo      = prometheus.NewDesc("diming_db_reads_total", "Reads a replica may take (scans, tiles, search), by the server they went to.", []string{"to"}, nil)
 )
 
 type poolCollector struct{ stats func() PoolStats }
 
 func (p poolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{poolAcquired, poolIdle, poolTotal, poolMax, poolAcquires, poolWait} {
+	for _, d := range []*prometheus.Desc{poolAcquired, poolIdle, poolTotal, poolMax, poolAcquires, poolWait, readsTo} {
 		ch <- d
 	}
 }
@@ -88,4 +92,6 @@ func (p poolCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(poolMax, prometheus.GaugeValue, float64(s.Max))
 	ch <- prometheus.MustNewConstMetric(poolAcquires, prometheus.CounterValue, float64(s.AcquireCount))
 	ch <- prometheus.MustNewConstMetric(poolWait, prometheus.CounterValue, s.AcquireWait.Seconds())
+	ch <- prometheus.MustNewConstMetric(readsTo, prometheus.CounterValue, float64(s.ReplicaReads), "replica")
+	ch <- prometheus.MustNewConstMetric(readsTo, prometheus.CounterValue, float64(s.PrimaryReads), "primary")
 }

@@ -50,11 +50,16 @@ type inspectionRequest struct {
 	Checks      []checkDTO `json:"checks"`
 }
 
-func (r inspectionRequest) Valid(context.Context) map[string]string {
-	if _, err := time.Parse(time.DateOnly, r.InspectedOn); err != nil {
-		return map[string]string{"inspected_on": "the day of the field check, YYYY-MM-DD"}
+func (r inspectionRequest) Parse(context.Context) (boundaries.NewInspection, map[string]string) {
+	n := boundaries.NewInspection{Findings: r.Findings, Remediation: r.Remediation}
+	for _, ch := range r.Checks {
+		n.Checks = append(n.Checks, boundaries.MarkerCheck(ch))
 	}
-	return nil
+	var err error
+	if n.InspectedOn, err = time.Parse(time.DateOnly, r.InspectedOn); err != nil {
+		return n, map[string]string{"inspected_on": "the day of the field check, YYYY-MM-DD"}
+	}
+	return n, nil
 }
 
 func handleInspectionCreate(svc *boundaries.Service) echo.HandlerFunc {
@@ -63,14 +68,9 @@ func handleInspectionCreate(svc *boundaries.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		r, err := decodeValid[inspectionRequest](c)
+		n, err := decodeCommand[inspectionRequest](c)
 		if err != nil {
 			return err
-		}
-		on, _ := time.Parse(time.DateOnly, r.InspectedOn)
-		n := boundaries.NewInspection{InspectedOn: on, Findings: r.Findings, Remediation: r.Remediation}
-		for _, ch := range r.Checks {
-			n.Checks = append(n.Checks, boundaries.MarkerCheck(ch))
 		}
 		in, err := svc.RecordInspection(c.Request().Context(), id, n)
 		if err != nil {

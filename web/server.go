@@ -85,6 +85,8 @@ type Deps struct {
 	// one on the country). Optional.
 	Extent  func(context.Context) (orb.Bound, error)
 	Sharing SharingStore // departments' linked records and the change feed
+	// Positions, when reads may go to a replica, gives read-your-writes.
+	Positions WritePositions
 }
 
 // NewServer builds the HTTP handler: error handler, middleware and routes.
@@ -103,6 +105,7 @@ func NewServer(logger *slog.Logger, cfg Config, d Deps) http.Handler {
 	e.Use(withRequestContext)
 	e.Use(checkParams)
 	e.Use(authenticate(d.Accounts, cfg))
+	e.Use(readYourWrites(d.Positions, cfg))
 	addRoutes(e, logger, cfg, d, reg)
 	return e
 }

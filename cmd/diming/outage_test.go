@@ -91,7 +91,7 @@ func TestDatabaseOutage(t *testing.T) {
 }
 
 // startServer runs run() with args until the test ends and returns its URL.
-func startServer(t *testing.T, args ...string) string {
+func startServer(t testing.TB, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -122,7 +122,7 @@ func startServer(t *testing.T, args ...string) string {
 
 // demoScanURLs signs n of the demo's plates with the development key
 // kept beside the cluster, as the print sheet does.
-func demoScanURLs(t *testing.T, base string, cl data.Cluster, n int) []string {
+func demoScanURLs(t testing.TB, base string, cl data.Cluster, n int) []string {
 	t.Helper()
 	key, err := os.ReadFile(filepath.Join(cl.Dir, "plate-keys"))
 	if err != nil {
@@ -169,7 +169,7 @@ func demoScanURLs(t *testing.T, base string, cl data.Cluster, n int) []string {
 
 // freePort finds a free port below the ephemeral range, where a
 // connection to a stopped server cannot meet itself.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	for p := 20000 + os.Getpid()%5000; p < 32000; p += 7 {
 		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p)); err == nil {

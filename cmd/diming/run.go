@@ -42,6 +42,9 @@ type Config struct {
 	Addr       string // DIMING_ADDR
 	DBURL      string // DATABASE_URL: the server's own, ordinary role
 	DBOwnerURL string // DATABASE_OWNER_URL: the schema owner, for migrations
+	// DBReplica is a streaming replica of -db (same role) that takes reads
+	// that may lag: scans missing memory, tiles, search (DATABASE_REPLICA_URL).
+	DBReplica  string
 	PublicURL  string // DIMING_PUBLIC_URL
 	LogFormat  string // DIMING_LOG_FORMAT
 	Migrate    bool   // DIMING_MIGRATE
@@ -120,6 +123,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&c.DBURL, "db", env("DATABASE_URL", ""), "PostgreSQL URL the server connects with, as an ordinary role; empty uses the private cluster (DATABASE_URL)")
 	fs.StringVar(&c.DBOwnerURL, "db-owner", env("DATABASE_OWNER_URL", ""),
 		"PostgreSQL URL of the role that owns the schema; migrations run with it and grant -db's role its privileges (DATABASE_OWNER_URL)")
+	fs.StringVar(&c.DBReplica, "db-replica", env("DATABASE_REPLICA_URL", ""),
+		"PostgreSQL URL of a streaming replica of -db, as the same role; scans that miss memory, tiles and search read from it, writes and the writer's next reads go to -db (DATABASE_REPLICA_URL)")
 	fs.StringVar(&c.PublicURL, "public-url", env("DIMING_PUBLIC_URL", ""), "external base URL for links and QR codes (DIMING_PUBLIC_URL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("DIMING_LOG_FORMAT", "json"), "json or text (DIMING_LOG_FORMAT)")
 	fs.BoolVar(&c.Migrate, "migrate", envBool("DIMING_MIGRATE", true), "apply migrations at start-up (DIMING_MIGRATE)")

@@ -13,7 +13,15 @@ import (
 	"github.com/diming/diming/data/dbtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	// The test binary runs as diming itself for tests that kill the
+	// program (import_kill_test.go).
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(dbtest.Main(m))
+}
 
 // TestRunServes runs the real program on a fresh database: it migrates at
 // start-up, serves /healthz and /readyz, and shuts down on cancel.

@@ -36,6 +36,11 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Write
 		return err
 	}
 	defer db.Close()
+	if cfg.DBReplica != "" {
+		if err := db.OpenReplica(ctx, data.Config{URL: cfg.DBReplica, MaxConns: 32, StatementTimeout: 30 * time.Minute}); err != nil {
+			return err
+		}
+	}
 	if cfg.Demo {
 		if err := loadDemo(ctx, db, logger, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -115,7 +120,12 @@ func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
 	if err != nil {
 		return web.Deps{}, err
 	}
+	var positions web.WritePositions
+	if cfg.DBReplica != "" {
+		positions = db
+	}
 	return web.Deps{
+		Positions:  positions,
 		Tiles:      tileSvc,
 		Doorplate:  plates,
 		Accounts:   db,
@@ -125,9 +135,9 @@ func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
 		Gazetteer:  gazetteer.NewService(db, nil),
 		Extent:     func(ctx context.Context) (orb.Bound, error) { return db.TileExtent(ctx, "") },
 		PoolStats: func() web.PoolStats {
-			s := db.PoolStats()
+			s, r := db.PoolStats(), db.ReadStats()
 			return web.PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),
-				AcquireCount: s.AcquireCount(), AcquireWait: s.AcquireDuration()}
+				AcquireCount: s.AcquireCount(), AcquireWait: s.AcquireDuration(), ReplicaReads: r.Replica, PrimaryReads: r.Primary}
 		},
 	}, nil
 }
