@@ -34,4 +34,5 @@ func addRoutes(e *echo.Echo, logger *slog.Logger, cfg Config, d Deps, reg *prome
 	addMapRoutes(api, d)
 	addTileRoutes(e, cfg, d, reg)
 	addWebMap(e, cfg, d)
+	addOGCRoutes(e, cfg, d)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/diming/diming/boundaries"
 	"github.com/diming/diming/doorplate"
 	"github.com/diming/diming/gazetteer"
+	"github.com/diming/diming/ogc"
 	"github.com/diming/diming/tiles"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -79,6 +80,7 @@ type Deps struct {
 	Boundaries *boundaries.Service
 	Doorplate  *doorplate.Service
 	Tiles      *tiles.Service
+	Features   ogc.Store
 }
 
 // NewServer builds the HTTP handler: error handler, middleware and routes.

@@ -121,6 +121,7 @@ func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
 		Health:     db,
 		Boundaries: boundaries.New(db),
 		Gazetteer:  gazetteer.NewService(db, nil),
+		Features:   db,
 		PoolStats: func() web.PoolStats {
 			s := db.PoolStats()
 			return web.PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),
