@@ -7,8 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/diming/diming"
 )
 
 // Format is a bulk-export file format.
@@ -39,6 +42,54 @@ func ParseFormat(s string) (Format, error) {
 		names[i] = f.Name
 	}
 	return Format{}, invalid("format", fmt.Sprintf("不支持的导出格式 format=%q：可用 %s", s, strings.Join(names, ", ")))
+}
+
+// ParseExport parses a bulk export's parameters: division (a code; its
+// descendants' rows), format, and the items filters (datetime, property
+// filters, filter). It returns the query, the format and a file name.
+func ParseExport(c *Collection, params url.Values) (Query, Format, string, error) {
+	v := url.Values{}
+	for k, vs := range params {
+		v[k] = vs
+	}
+	division, format := v.Get("division"), v.Get("format")
+	delete(v, "division")
+	delete(v, "format")
+	for _, k := range []string{"limit", "cursor", "crs", "f"} {
+		if v.Has(k) {
+			return Query{}, Format{}, "", invalid(k, fmt.Sprintf("导出不接受参数 %s：导出总是全部要素，坐标为 CRS84（经度、纬度）", k))
+		}
+	}
+	f, err := ParseFormat(format)
+	if err != nil {
+		return Query{}, f, "", err
+	}
+	q, err := ParseItems(c, v)
+	if err != nil {
+		return q, f, "", err
+	}
+	q.Limit = 0
+	name := c.ID
+	if division != "" {
+		if !divisionCode(division) {
+			return q, f, "", invalid("division", fmt.Sprintf("division 须为 6、9 或 12 位区划代码（收到 %q）", division))
+		}
+		q.Prefixes = append(q.Prefixes, diming.CodePrefix(division))
+		name += "-" + division
+	}
+	return q, f, name + "." + f.Ext, nil
+}
+
+func divisionCode(s string) bool {
+	if len(s) != 6 && len(s) != 9 && len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Export streams the query's features to w in format f, one row at a

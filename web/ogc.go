@@ -264,13 +264,16 @@ func (h *ogcAPI) queryables(c echo.Context) error {
 // staff collections.
 func (h *ogcAPI) query(c echo.Context, col *ogc.Collection, v url.Values) (ogc.Query, error) {
 	q, err := ogc.ParseItems(col, v)
-	if err != nil {
-		return q, err
-	}
-	if u := currentUser(c); col.Staff && u != nil && u.Scope != "" {
+	return scoped(c, q), err
+}
+
+// scoped limits a staff collection's query to the caller's scope (the
+// rows whose division lies within it, as diming.User.InScope).
+func scoped(c echo.Context, q ogc.Query) ogc.Query {
+	if u := currentUser(c); q.Coll != nil && q.Coll.Staff && u != nil && u.Scope != "" {
 		q.Prefixes = append(q.Prefixes, diming.CodePrefix(u.Scope))
 	}
-	return q, nil
+	return q
 }
 
 func (h *ogcAPI) items(c echo.Context) error {
@@ -407,54 +410,16 @@ func (h *ogcAPI) export(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := url.Values{}
-	for k, vs := range c.QueryParams() {
-		v[k] = vs
-	}
-	division, format := v.Get("division"), v.Get("format")
-	delete(v, "division")
-	delete(v, "format")
-	for _, k := range []string{"limit", "cursor", "crs", "f"} {
-		if v.Has(k) {
-			return diming.E("ogc.export", diming.Invalid, fmt.Sprintf("导出不接受参数 %s：导出总是全部要素，坐标为 CRS84（经度、纬度）", k),
-				map[string]string{k: "导出不接受此参数"})
-		}
-	}
-	f, err := ogc.ParseFormat(format)
+	q, f, name, err := ogc.ParseExport(col, c.QueryParams())
 	if err != nil {
 		return err
 	}
-	q, err := h.query(c, col, v)
-	if err != nil {
-		return err
-	}
-	name := col.ID
-	if division != "" {
-		if !divisionCode(division) {
-			return diming.E("ogc.export", diming.Invalid, fmt.Sprintf("division 须为 6、9 或 12 位区划代码（收到 %q）", division),
-				map[string]string{"division": "6、9 或 12 位区划代码"})
-		}
-		q.Prefixes = append(q.Prefixes, diming.CodePrefix(division))
-		name += "-" + division
-	}
-	q.Limit = 0
+	q = scoped(c, q)
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, f.MediaType)
-	w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+"."+f.Ext+`"`)
+	w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	_, err = ogc.Export(c.Request().Context(), h.store, q, f, w, nil)
 	return err
-}
-
-func divisionCode(s string) bool {
-	if len(s) != 6 && len(s) != 9 && len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func (h *ogcAPI) itemsHTML(c echo.Context, col *ogc.Collection, q ogc.Query, matched int64) error {

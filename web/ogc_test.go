@@ -311,7 +311,9 @@ func ogcQueries(t *testing.T, f *ogcFixture) {
 	}
 }
 
-func urlq(s string) string { return strings.NewReplacer("%", "%25", " ", "%20", "'", "%27", "&", "%26", "+", "%2B", "#", "%23", ":", "%3A", "/", "%2F").Replace(s) }
+func urlq(s string) string {
+	return strings.NewReplacer("%", "%25", " ", "%20", "'", "%27", "&", "%26", "+", "%2B", "#", "%23", ":", "%3A", "/", "%2F").Replace(s)
+}
 
 // TestOGCStaffCollections: grids, contacts and drafts need a token and
 // follow the caller's scope.
@@ -382,6 +384,9 @@ func ogcExports(t *testing.T, f *ogcFixture) {
 			info, warn := runGDAL(t, "ogrinfo", "-ro", "-al", "-so", path)
 			if strings.TrimSpace(warn) != "" {
 				t.Errorf("ogrinfo %s.%s warned: %s", c.coll, fm.Ext, warn)
+			}
+			if strings.Contains(info, "Geometry: None") {
+				t.Errorf("ogrinfo finds no geometry in %s.%s:\n%s", c.coll, fm.Ext, info)
 			}
 			m := regexp.MustCompile(`Feature Count: (\d+)`).FindStringSubmatch(info)
 			if m == nil || (c.n >= 0 && m[1] != fmt.Sprint(c.n)) || m[1] == "0" {
