@@ -424,8 +424,8 @@ func (h *ogcAPI) export(c echo.Context) error {
 
 func (h *ogcAPI) itemsHTML(c echo.Context, col *ogc.Collection, q ogc.Query, matched int64) error {
 	type feature struct {
-		ID     string
-		Values []string
+		ID, WKT string
+		Values  []string
 	}
 	var fs []feature
 	var last string
@@ -444,7 +444,7 @@ func (h *ogcAPI) itemsHTML(c echo.Context, col *ogc.Collection, q ogc.Query, mat
 		if len(wkt) > 120 {
 			wkt = wkt[:120] + "…"
 		}
-		f.Values = append(f.Values, wkt)
+		f.WKT = wkt
 		fs = append(fs, f)
 		last = f.ID
 		return nil
@@ -502,7 +502,7 @@ nav.pager a{display:inline-block;margin:.6rem .6rem 0 0}pre{white-space:pre-wrap
 {{range .properties}}<tr><td><code>{{.Name}}</code></td><td>{{.Title}}</td><td>{{.Type}}</td></tr>{{end}}</tbody></table></div>
 {{else if eq .page "items"}}<h1>{{.collection.Title}}</h1><p class="muted">共 {{.matched}} 个要素，本页 {{len .features}} 个。</p>
 <div class="wrap"><table><thead><tr><th>id</th>{{range .collection.Props}}<th title="{{.Name}}">{{.Title}}</th>{{end}}<th>几何（WKT）</th></tr></thead><tbody>
-{{range .features}}<tr><td><a href="{{$.base}}/collections/{{$.collection.ID}}/items/{{.ID}}?f=html">{{.ID}}</a></td>{{range .Values}}<td class="{{if gt (len .) 60}}wkt{{end}}">{{.}}</td>{{end}}</tr>{{else}}<tr><td>没有要素</td></tr>{{end}}</tbody></table></div>
+{{range .features}}<tr><td><a href="{{$.base}}/collections/{{$.collection.ID}}/items/{{.ID}}?f=html">{{.ID}}</a></td>{{range .Values}}<td>{{.}}</td>{{end}}<td class="wkt" title="{{.WKT}}">{{.WKT}}</td></tr>{{else}}<tr><td>没有要素</td></tr>{{end}}</tbody></table></div>
 <nav class="pager">{{range .links}}{{if eq .Rel "next"}}<a href="{{html .Href}}">下一页 →</a>{{end}}{{end}}{{range .links}}{{if eq .Rel "self"}}<a href="{{.Href}}">GeoJSON</a>{{end}}{{end}}</nav>
 {{else if eq .page "item"}}<h1>{{.collection.Title}} · {{.id}}</h1><pre>{{.json}}</pre>
 {{end}}
