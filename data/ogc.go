@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -124,26 +125,65 @@ func (b *ogcSQL) geometry(q ogc.Query, enc ogc.Encoding) string {
 func (b *ogcSQL) selectSQL(q ogc.Query, enc ogc.Encoding, limit int) string {
 	c := q.Coll
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "SELECT %s::text, %s", c.Key, b.geometry(q, enc))
 	if enc == ogc.GeoJSON {
-		sb.WriteString(", json_build_object(")
+		// PostGIS writes the whole feature from a row of the properties
+		// and the geometry. The rows are sorted (and cut to the page) by
+		// their key first, so the sort carries no GeoJSON.
+		g := c.Geom
+		if q.FlipAxes {
+			g = "ST_FlipCoordinates(" + g + ")"
+		}
+		fmt.Fprintf(&sb, "SELECT s.__k, ST_AsGeoJSON(__f.*, '__geom', 7) FROM (\n  SELECT %s AS __o, %s::text AS __k, %s AS __g", c.Key, c.Key, g)
 		for i, p := range c.Props {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			fmt.Fprintf(&sb, "'%s', %s", p.Name, b.propSQL(q, p))
+			fmt.Fprintf(&sb, ", %s AS __p%d", b.propSQL(q, p), i)
 		}
-		sb.WriteString(")::text")
-	} else {
-		for _, p := range c.Props {
-			fmt.Fprintf(&sb, ", (%s)::text", b.propSQL(q, p))
+		fmt.Fprintf(&sb, "\n  FROM %s\n  WHERE %s\n  ORDER BY %s", c.From, b.where(q, true), c.Key)
+		if limit > 0 {
+			fmt.Fprintf(&sb, " LIMIT %d", limit)
 		}
+		sb.WriteString("\n) s CROSS JOIN LATERAL (SELECT ")
+		for i, p := range c.Props {
+			fmt.Fprintf(&sb, "s.__p%d AS %s, ", i, pgIdent(p.Name))
+		}
+		sb.WriteString("s.__g AS __geom) __f\nORDER BY s.__o")
+		return sb.String()
+	}
+	fmt.Fprintf(&sb, "SELECT %s::text, %s", c.Key, b.geometry(q, enc))
+	for _, p := range c.Props {
+		fmt.Fprintf(&sb, ", (%s)::text", b.propSQL(q, p))
 	}
 	fmt.Fprintf(&sb, "\nFROM %s\nWHERE %s\nORDER BY %s", c.From, b.where(q, true), c.Key)
 	if limit > 0 {
 		fmt.Fprintf(&sb, " LIMIT %d", limit)
 	}
 	return sb.String()
+}
+
+func pgIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// ST_AsGeoJSON(record) writes a row without a geometry as
+// {"type": null}, GeoJSON's is null; and it names CGCS2000 in a "crs"
+// member, which RFC 7946 does not have (its coordinates are
+// longitude/latitude, as CGCS2000's are to centimetres).
+var (
+	nullGeometry = []byte(`{"type": "Feature", "geometry": {"type": null}`)
+	nullFixed    = []byte(`{"type": "Feature", "geometry": null`)
+	crsMember    = []byte(`"crs":{"type":"name","properties":{"name":"EPSG:4490"}},`)
+)
+
+// cleanFeature fixes the two in the first bytes of a feature, copying into
+// scratch only when needed.
+func cleanFeature(f, scratch []byte) ([]byte, []byte) {
+	if bytes.HasPrefix(f, nullGeometry) {
+		scratch = append(append(scratch[:0], nullFixed...), f[len(nullGeometry):]...)
+		return scratch, scratch
+	}
+	head := f[:min(len(f), 120)]
+	if i := bytes.Index(head, crsMember); i >= 0 {
+		scratch = append(append(scratch[:0], f[:i]...), f[i+len(crsMember):]...)
+		return scratch, scratch
+	}
+	return f, scratch
 }
 
 // Features streams the features a query selects, in key order, to fn;
@@ -159,11 +199,13 @@ func (db *DB) Features(ctx context.Context, q ogc.Query, enc ogc.Encoding, limit
 	}
 	defer rows.Close()
 	var fr ogc.Row
+	var fixed []byte
 	for rows.Next() {
 		raw := rows.RawValues()
 		fr.Key, fr.Geom = raw[0], raw[1]
 		if enc == ogc.GeoJSON {
-			fr.Props = raw[2]
+			fr.Geom = nil
+			fr.Feature, fixed = cleanFeature(raw[1], fixed)
 		} else {
 			fr.Values = raw[2:]
 		}

@@ -174,24 +174,17 @@ func Export(ctx context.Context, st Store, q Query, f Format, w io.Writer, progr
 	return n, bw.Flush()
 }
 
-// AppendFeature appends one GeoJSON Feature built from a row the store
-// wrote in the GeoJSON encoding.
+// AppendFeature appends one GeoJSON Feature, with its id, from a row the
+// store wrote in the GeoJSON encoding.
 func AppendFeature(buf []byte, c *Collection, r *Row) []byte {
-	buf = append(buf, `{"type":"Feature","id":`...)
+	buf = append(buf, `{"id":`...)
 	if c.KeyInt {
 		buf = append(buf, r.Key...)
 	} else {
 		buf = appendJSONString(buf, string(r.Key))
 	}
-	buf = append(buf, `,"geometry":`...)
-	if r.Geom == nil {
-		buf = append(buf, "null"...)
-	} else {
-		buf = append(buf, r.Geom...)
-	}
-	buf = append(buf, `,"properties":`...)
-	buf = append(buf, r.Props...)
-	return append(buf, '}')
+	buf = append(buf, ',')
+	return append(buf, r.Feature[1:]...)
 }
 
 func appendJSONString(buf []byte, s string) []byte {

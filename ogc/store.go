@@ -20,8 +20,8 @@ const (
 type Row struct {
 	Key  []byte
 	Geom []byte // nil: no geometry
-	// Props is the properties as a JSON object (GeoJSON encoding).
-	Props []byte
+	// Feature is the whole GeoJSON Feature but its id (GeoJSON encoding).
+	Feature []byte
 	// Values are the properties as text in the collection's order (KML
 	// and WKT encodings); nil for NULL.
 	Values [][]byte

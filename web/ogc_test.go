@@ -281,6 +281,9 @@ func ogcQueries(t *testing.T, f *ogcFixture) {
 	_, b := getJSON(t, f.url+"/ogc/collections/doorplates/items?limit=1&crs="+urlq(ogc.EPSG4490), "")
 	pa := a["features"].([]any)[0].(map[string]any)["geometry"].(map[string]any)["coordinates"].([]any)
 	pb := b["features"].([]any)[0].(map[string]any)["geometry"].(map[string]any)["coordinates"].([]any)
+	if g := a["features"].([]any)[0].(map[string]any)["geometry"].(map[string]any); g["crs"] != nil {
+		t.Errorf("GeoJSON geometry carries a crs member (RFC 7946 has none): %v", g)
+	}
 	if pa[0] != pb[1] || pa[1] != pb[0] || pa[0].(float64) < 100 {
 		t.Errorf("CRS84 %v and EPSG:4490 %v are not the same point with axes swapped", pa, pb)
 	}
