@@ -45,6 +45,9 @@ func (b *ogcSQL) where(q ogc.Query, withCursor bool) string {
 	if q.Filter != nil {
 		conds = append(conds, b.expr(q, q.Filter))
 	}
+	if q.ID != "" {
+		conds = append(conds, fmt.Sprintf("%s::text = %s", c.Key, b.arg(q.ID)))
+	}
 	if withCursor && q.After != "" {
 		conds = append(conds, fmt.Sprintf("%s > %s", c.Key, b.typed(q.After, c.KeyInt)))
 	}
@@ -113,13 +116,8 @@ func (b *ogcSQL) geometry(q ogc.Query, enc ogc.Encoding) string {
 	case ogc.KML:
 		// KML is WGS 84; CGCS2000 coordinates are the same to centimetres.
 		return fmt.Sprintf("ST_AsKML(ST_SetSRID(%s, 4326), 7)", g)
-	case ogc.WKT:
-		return fmt.Sprintf("ST_AsText(%s, 7)", g)
 	}
-	if q.FlipAxes {
-		g = "ST_FlipCoordinates(" + g + ")"
-	}
-	return fmt.Sprintf("ST_AsGeoJSON(%s, 7, 0)", g)
+	return fmt.Sprintf("ST_AsText(%s, 7)", g)
 }
 
 func (b *ogcSQL) selectSQL(q ogc.Query, enc ogc.Encoding, limit int) string {

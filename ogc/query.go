@@ -58,6 +58,7 @@ type Query struct {
 	Datetime *Interval
 	Filter   Expr   // nil: none
 	After    string // keyset cursor: the last key of the previous page
+	ID       string // one feature by its key (/items/{id})
 	// FlipAxes writes latitude, longitude (EPSG:4490 output).
 	FlipAxes bool
 	CRS      string

@@ -380,11 +380,7 @@ func (h *ogcAPI) item(c echo.Context) error {
 			return diming.E("ogc.item", diming.NotFound, fmt.Sprintf("集合 %s 中没有要素 %q（要素编号是整数）", col.ID, fid))
 		}
 	}
-	p := ogc.Property{Name: "__key", Type: ogc.String, SQL: col.Key + "::text"}
-	qc := *col
-	qc.Props = append(append([]ogc.Property{}, col.Props...), p)
-	q.Coll = &qc
-	q.Filter = &ogc.Cmp{Prop: "__key", Op: "=", Value: fid}
+	q.ID = fid
 	var out []byte
 	err = h.store.Features(c.Request().Context(), q, ogc.GeoJSON, 1, func(r *ogc.Row) error {
 		out = ogc.AppendFeature(nil, col, r)

@@ -254,6 +254,15 @@ func ogcQueries(t *testing.T, f *ogcFixture) {
 		t.Errorf("datetime 2021 gives %v, want %s", p["name"], f.renamed)
 	}
 
+	// One feature by its id.
+	st, one := getJSON(t, items+"/"+f.town, "")
+	if p, _ := one["properties"].(map[string]any); st != 200 || one["id"] != f.town || p["name"] != f.renamed || len(p) != 8 {
+		t.Errorf("GET items/%s = %d %v", f.town, st, one)
+	}
+	if st, out := getJSON(t, items+"/330699999", ""); st != 404 || out["code"] != "NotFound" {
+		t.Errorf("GET a missing feature = %d %v, want 404", st, out)
+	}
+
 	// CQL2 text and bbox.
 	var names int
 	_ = f.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM places
