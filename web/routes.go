@@ -35,4 +35,5 @@ func addRoutes(e *echo.Echo, logger *slog.Logger, cfg Config, d Deps, reg *prome
 	addTileRoutes(e, cfg, d, reg)
 	addLinkRoutes(e, api, cfg, d)
 	addWebMap(e, cfg, d)
+	addOGCRoutes(e, cfg, d)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/diming/diming/boundaries"
 	"github.com/diming/diming/doorplate"
 	"github.com/diming/diming/gazetteer"
+	"github.com/diming/diming/ogc"
 	"github.com/diming/diming/tiles"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -87,6 +88,7 @@ type Deps struct {
 	Sharing SharingStore // departments' linked records and the change feed
 	// Positions, when reads may go to a replica, gives read-your-writes.
 	Positions WritePositions
+	Features  ogc.Store
 }
 
 // NewServer builds the HTTP handler: error handler, middleware and routes.

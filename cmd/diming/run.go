@@ -30,6 +30,8 @@ Usage:
   diming [flags] demo              load the generated demo data (idempotent)
   diming [flags] romanize          re-spell every stored name, street and address (one audited step)
   diming [flags] readings list|add -word W -pinyin "P P" -source S   place-name readings admins add
+  diming [flags] export -collection ID [-division CODE] [-format geojson|geojsonseq|ndjson|kml|csv] [-o FILE]
+                                   stream a collection's features to a file, with a progress bar
   diming [flags] tiles seed -zoom 0-8 [-within CODE]   warm the running server's tile cache
   diming [flags] tiles purge       empty the tile cache of every running server
   diming [flags] changes pull -out FILE [-url URL]   append the change feed to FILE (NDJSON; token in DIMING_TOKEN)
@@ -236,6 +238,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tokenCommand(ctx, cfg, logger, rest, stdout, stderr)
 	case "import":
 		return importCommand(ctx, cfg, logger, rest, stdout, stderr)
+	case "export":
+		return exportCommand(ctx, cfg, logger, rest, stdout, stderr)
 	case "tiles":
 		return tilesCommand(ctx, cfg, logger, rest, stdout, stderr)
 	case "changes":

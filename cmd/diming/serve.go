@@ -134,6 +134,7 @@ func deps(db *data.DB, cfg Config, logger *slog.Logger) (web.Deps, error) {
 		Boundaries: boundaries.New(db),
 		Gazetteer:  gazetteer.NewService(db, nil),
 		Extent:     func(ctx context.Context) (orb.Bound, error) { return db.TileExtent(ctx, "") },
+		Features:   db,
 		PoolStats: func() web.PoolStats {
 			s, r := db.PoolStats(), db.ReadStats()
 			return web.PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),
