@@ -191,7 +191,7 @@ func (db *DB) Features(ctx context.Context, q ogc.Query, enc ogc.Encoding, limit
 	const op = "data.Features"
 	var b ogcSQL
 	sql := b.selectSQL(q, enc, limit)
-	rows, err := db.Pool.Query(ctx, sql, b.args...)
+	rows, err := db.reader(ctx, "").Query(ctx, sql, b.args...)
 	if err != nil {
 		return translate(op, err)
 	}
@@ -220,6 +220,6 @@ func (db *DB) CountFeatures(ctx context.Context, q ogc.Query) (int64, error) {
 	var b ogcSQL
 	sql := fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", q.Coll.From, b.where(q, false))
 	var n int64
-	err := db.Pool.QueryRow(ctx, sql, b.args...).Scan(&n)
+	err := db.reader(ctx, "").QueryRow(ctx, sql, b.args...).Scan(&n)
 	return n, translate("data.CountFeatures", err)
 }
