@@ -13,6 +13,7 @@ import (
 
 	"github.com/diming/diming/data"
 	"github.com/diming/diming/tiles"
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/maptile"
 )
 
@@ -51,19 +52,7 @@ func BenchmarkReplicaReads(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	var pids []string
-	rows, err := plain.Pool.Query(ctx, `SELECT public_id FROM plates ORDER BY id LIMIT 5000`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			b.Fatal(err)
-		}
-		pids = append(pids, s)
-	}
-	rows.Close()
+	pids := queryStrings(b, plain, `SELECT public_id FROM plates ORDER BY id LIMIT 5000`)
 	ext, err := plain.TileExtent(ctx, "330699")
 	if err != nil {
 		b.Fatal(err)
@@ -113,19 +102,7 @@ func BenchmarkReplicaReads(b *testing.B) {
 	first := startServer(b, append(p.args, "-db-replica", p.replicaURL)...)
 	second := startServer(b, append(p.args, "-db-replica", p.replicaURL)...)
 	urls := demoScanURLs(b, first, p.primary, 10)
-	var active []string
-	rows, err = plain.Pool.Query(ctx, `SELECT public_id FROM plates WHERE status = 'active' ORDER BY id LIMIT 10`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			b.Fatal(err)
-		}
-		active = append(active, s)
-	}
-	rows.Close()
+	active := queryStrings(b, plain, `SELECT public_id FROM plates WHERE status = 'active' ORDER BY id LIMIT 10`)
 	var lags []time.Duration
 	for i, pid := range active {
 		page := second + urls[i][len(first):]
@@ -170,4 +147,18 @@ func throughput(b *testing.B, db *data.DB, op func(*data.DB, int) error) float64
 		b.Fatal(err)
 	}
 	return float64(n.Load()) / 2
+}
+
+// queryStrings returns the one text column of the rows sql selects.
+func queryStrings(b *testing.B, db *data.DB, sql string) []string {
+	b.Helper()
+	rows, err := db.Pool.Query(b.Context(), sql)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
 }
