@@ -29,43 +29,44 @@ var templates embed.FS
 // html/template; their forms post JSON to the API through static/form.js,
 // so the API stays the one place where rules are decided.
 type pages struct {
-	assets *assets
-	set    map[string]*template.Template
-	scopes *scopeNames // nil: pages show the scope's code
+	assets    *assets
+	set       map[string]*template.Template
+	divisions *divisionNames // nil: pages show division codes
 }
 
-// scopeNames remembers division names for the header's "scope" (a user's
-// division), read again after scopeNameTTL since divisions are renamed.
-type scopeNames struct {
+// divisionNames remembers division names for pages (the user's scope in
+// the header, an application's division), read again after divisionNameTTL
+// since divisions are renamed.
+type divisionNames struct {
 	svc  *boundaries.Service
 	mu   sync.Mutex
-	seen map[string]scopeName
+	seen map[string]divisionName
 }
 
-type scopeName struct {
+type divisionName struct {
 	name string
 	at   time.Time
 }
 
-const scopeNameTTL = 10 * time.Minute
+const divisionNameTTL = 10 * time.Minute
 
 // name returns the current name of division code with its code, or the
 // code alone when it cannot be read.
-func (s *scopeNames) name(ctx context.Context, code string) string {
+func (s *divisionNames) name(ctx context.Context, code string) string {
 	if s == nil || code == "" {
 		return code
 	}
 	s.mu.Lock()
 	n, ok := s.seen[code]
 	s.mu.Unlock()
-	if ok && time.Since(n.at) < scopeNameTTL {
+	if ok && time.Since(n.at) < divisionNameTTL {
 		return n.name
 	}
 	d, err := s.svc.Division(ctx, code)
 	if err != nil || d.Name == "" {
 		return code
 	}
-	n = scopeName{name: d.Name + "（" + code + "）", at: time.Now()}
+	n = divisionName{name: d.Name + "（" + code + "）", at: time.Now()}
 	s.mu.Lock()
 	s.seen[code] = n
 	s.mu.Unlock()
@@ -136,7 +137,7 @@ func (p *pages) render(c echo.Context, status int, name string, d pageData) erro
 	d.Path = c.Request().URL.RequestURI()
 	d.Nav = navFor(d.User)
 	if d.User != nil {
-		d.Scope = p.scopes.name(c.Request().Context(), d.User.Scope)
+		d.Scope = p.divisions.name(c.Request().Context(), d.User.Scope)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", d); err != nil {
@@ -226,7 +227,7 @@ func safeNext(next string) string {
 // its pages in its own file through the group it is given.
 func addWorkRoutes(e *echo.Echo, p *pages, cfg Config, d Deps) {
 	if d.Boundaries != nil {
-		p.scopes = &scopeNames{svc: d.Boundaries, seen: map[string]scopeName{}}
+		p.divisions = &divisionNames{svc: d.Boundaries, seen: map[string]divisionName{}}
 	}
 	e.GET("/login", func(c echo.Context) error {
 		return p.render(c, http.StatusOK, "login", pageData{Title: "登录", Data: loginPage{Next: safeNext(c.QueryParam("next"))}})

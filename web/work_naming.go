@@ -130,7 +130,7 @@ func handleQueuePage(p *pages, g *gazetteer.Service) echo.HandlerFunc {
 		rows := []queueRow{}
 		for _, q := range items {
 			a := q.Application
-			r := queueRow{ID: a.ID, Name: a.Name, Category: gazetteer.CategoryNames[a.Category], Division: a.DivisionCode,
+			r := queueRow{ID: a.ID, Name: a.Name, Category: gazetteer.CategoryNames[a.Category], Division: p.divisions.name(c.Request().Context(), a.DivisionCode),
 				State: a.State.Label(), DueWhat: gazetteer.DeadlineLabel(q.DueWhat), DaysLate: q.DaysLate}
 			if q.Due != nil {
 				r.Due = q.Due.Format(time.DateOnly)
@@ -160,6 +160,7 @@ type actionForm struct {
 
 type applicationPage struct {
 	App          applicationDTO
+	Division     string       // the division's name and code
 	RenameOf     *placeRefDTO // the name a rename replaces
 	StateLabel   string
 	Category     string
@@ -203,7 +204,7 @@ func handleApplicationPage(p *pages, g *gazetteer.Service) echo.HandlerFunc {
 		}
 		now := time.Now().UTC()
 		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-		pg := applicationPage{App: toApplicationDTO(a), StateLabel: a.State.Label(), Category: gazetteer.CategoryNames[a.Category],
+		pg := applicationPage{App: toApplicationDTO(a), Division: p.divisions.name(ctx, a.DivisionCode), StateLabel: a.State.Label(), Category: gazetteer.CategoryNames[a.Category],
 			Today: today.Format(time.DateOnly)}
 		if prop, err := g.Proposal(ctx, a); err == nil {
 			pg.Romanization = prop.Romanization.Text

@@ -244,6 +244,13 @@ func TestNamingReviewInBrowser(t *testing.T) {
 	}
 	id, stale := create("云门路"), create("秦望路")
 	page := fmt.Sprintf("/work/applications/%d", id)
+	var townName string
+	if err := env.db.Pool.QueryRow(t.Context(), `SELECT name FROM divisions WHERE code = $1`, town).Scan(&townName); err != nil {
+		t.Fatal(err)
+	}
+	if st, body := committee.raw(page); st != 200 || !strings.Contains(string(body), townName+"（"+town+"）") {
+		t.Errorf("application page = %d, does not name its division %s（%s）", st, townName, town)
+	}
 	ctx, console := browser(t)
 	defer failShot(t, ctx, "naming-review", console)
 	act := func(action string, fill ...chromedp.Action[chromedp.Void]) {
