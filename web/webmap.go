@@ -34,14 +34,15 @@ type webMap struct {
 	base   BaseLayer
 	extent func(context.Context) (orb.Bound, error)
 
-	mu     sync.Mutex
-	home   *[4]float64 // the extent, kept for homeTTL
-	homeAt time.Time
+	mu       sync.Mutex
+	home     *[4]float64 // the extent, kept for homeTTL
+	homeNext time.Time   // when to read the extent again
 }
 
 // homeTTL is how long the map's opening view is kept before the extent
-// is read again (divisions gain polygons rarely).
-const homeTTL = 10 * time.Minute
+// is read again (divisions gain polygons rarely); homeRetry, after the
+// extent could not be read.
+const homeTTL, homeRetry = 10 * time.Minute, 30 * time.Second
 
 // newWebMap loads the front end's files: embedded, or from cfg.WebDir in
 // development.
@@ -102,14 +103,17 @@ func (w *webMap) homeView(ctx context.Context) *[4]float64 {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.home != nil && time.Since(w.homeAt) < homeTTL {
+	if time.Now().Before(w.homeNext) {
 		return w.home
 	}
 	b, err := w.extent(ctx)
 	if err != nil {
-		return w.home // the last known view, if any
+		// No polygons yet, or no database: keep the last known view and
+		// ask again soon rather than on every page.
+		w.homeNext = time.Now().Add(homeRetry)
+		return w.home
 	}
-	w.home, w.homeAt = &[4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, time.Now()
+	w.home, w.homeNext = &[4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, time.Now().Add(homeTTL)
 	return w.home
 }
 
