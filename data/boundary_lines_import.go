@@ -20,10 +20,10 @@ var lineChecks = []string{
 		FROM import_lines s, unnest(ARRAY[s.left_code, s.right_code]) c(code)
 		WHERE NOT EXISTS (SELECT 1 FROM divisions d WHERE d.code = c.code) GROUP BY s.ord)
 	 DELETE FROM import_lines s USING bad WHERE s.ord = bad.ord RETURNING s.ref, 'no division has code ' || bad.codes`,
-	`WITH bad AS (SELECT s.ord, string_agg('code ' || d.code || ' (' || d.name || ') was retired on ' || d.valid_to ||
+	`WITH bad AS (SELECT s.ord, string_agg('code ' || d.code || ' (' || d.name || ') was retired on ' || d.retired_on ||
 			coalesce('; its area went to ' || (SELECT string_agg(DISTINCT x.successor_code || ' ' || n.name, ', ')
 				FROM division_successors x JOIN divisions n ON n.code = x.successor_code WHERE x.code = d.code), ''), '; ' ORDER BY d.code) AS why
-		FROM import_lines s JOIN divisions d ON d.code IN (s.left_code, s.right_code) WHERE d.valid_to IS NOT NULL GROUP BY s.ord)
+		FROM import_lines s JOIN retired_codes d ON d.code IN (s.left_code, s.right_code) GROUP BY s.ord)
 	 DELETE FROM import_lines s USING bad WHERE s.ord = bad.ord
 	 RETURNING s.ref, bad.why || '; a line runs only between current divisions'`,
 	`DELETE FROM import_lines s USING divisions a, divisions b

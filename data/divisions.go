@@ -161,7 +161,7 @@ func (db *DB) FindDivisionsAt(ctx context.Context, p orb.Point) ([]boundaries.Di
 }
 
 // RenameDivision renames a division, keeping its code and recording the
-// old name with its interval.
+// old name with its interval. A retired code is refused by the database.
 func (db *DB) RenameDivision(ctx context.Context, code, name string, on time.Time, version int) (boundaries.Division, error) {
 	const op = "data.RenameDivision"
 	var out boundaries.Division
@@ -172,9 +172,6 @@ func (db *DB) RenameDivision(ctx context.Context, code, name string, on time.Tim
 		}
 		if cur.Version != version {
 			return staleVersion(op, cur.Version, cur)
-		}
-		if cur.ValidTo != nil {
-			return diming.E(op, diming.Invalid, "该区划代码已废止，废止的区划不能更名")
 		}
 		if _, err := tx.Exec(ctx, `SELECT record_division_rename($1, $2, $3, $4, 'rename')`, code, cur.Name, name, on); err != nil {
 			return translate(op, err)
@@ -195,8 +192,10 @@ func (db *DB) RenameDivision(ctx context.Context, code, name string, on time.Tim
 	return out, err
 }
 
-// RetireDivision ends a code on a day and links its successors; the
-// database refuses ever to bring the code back.
+// RetireDivision ends a code on a day and links its successors. The
+// database refuses ever to bring the code back, to retire it again or to
+// rename it (migration 013, 废码不用); its refusal reaches the caller as
+// an invalid request with the rule's words.
 func (db *DB) RetireDivision(ctx context.Context, code string, on time.Time, successors []string, version int) (boundaries.Division, error) {
 	const op = "data.RetireDivision"
 	var out boundaries.Division
@@ -207,9 +206,6 @@ func (db *DB) RetireDivision(ctx context.Context, code string, on time.Time, suc
 		}
 		if cur.Version != version {
 			return staleVersion(op, cur.Version, cur)
-		}
-		if cur.ValidTo != nil {
-			return diming.Errorf(diming.Conflict, "区划 %s 已经废止", code)
 		}
 		out, err = scanDivision(tx.QueryRow(ctx, `UPDATE divisions d SET valid_to = $2, version = version + 1 WHERE code = $1
 			RETURNING `+divisionCols, code, on))

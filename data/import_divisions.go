@@ -70,8 +70,8 @@ func rejectRows(ctx context.Context, tx pgx.Tx, rep *boundaries.ImportReport, sq
 var divisionChecks = []string{
 	`DELETE FROM import_divisions a USING import_divisions b WHERE a.code = b.code AND a.ctid > b.ctid
 	 RETURNING a.code, '同一代码出现多次，保留第一行'`,
-	`DELETE FROM import_divisions s USING divisions d WHERE d.code = s.code AND d.valid_to IS NOT NULL
-	 RETURNING s.code || ' ' || s.name, '代码 ' || d.code || '（' || d.name || '）已于 ' || d.valid_to || ' 废止，废止的代码不再启用（废码不用）'`,
+	`DELETE FROM import_divisions s USING retired_codes r WHERE r.code = s.code
+	 RETURNING s.code || ' ' || s.name, retired_code_message(r.code, r.name, r.retired_on)`,
 	`DELETE FROM import_divisions s USING divisions d WHERE d.code = s.code AND (d.level <> s.level
 	   OR (d.parent_code IS NOT NULL AND d.parent_code IS DISTINCT FROM s.parent_code))
 	 RETURNING s.code || ' ' || s.name, '代码 ' || d.code || ' 属于 ' || coalesce(d.parent_code, '（无上级）') || '，级别 ' || d.level ||
@@ -242,12 +242,12 @@ func stageCodeHistory(ctx context.Context, tx pgx.Tx, all []boundaries.CodeRecor
 // 弃用 record of the same file (废码不用, 行政区划代码管理办法).
 const mcaReuse = `WITH ended AS (
 		SELECT code, min(valid_to) AS day FROM (
-			SELECT code, valid_to FROM divisions WHERE valid_to IS NOT NULL
+			SELECT code, retired_on AS valid_to FROM retired_codes
 			UNION ALL SELECT code, valid_to FROM import_names WHERE retired) x GROUP BY code),
 	gone AS (DELETE FROM import_names n USING ended e WHERE n.code = e.code AND n.valid_from >= e.day
 		RETURNING n.ref, n.code, e.day),
 	links AS (DELETE FROM import_successors s USING gone g WHERE s.ref = g.ref)
-	SELECT ref, '代码 ' || code || ' 已于 ' || day || ' 废止，废止的代码不再启用（废码不用）；本行未导入' FROM gone`
+	SELECT ref, retired_code_message(code, NULL, day) || '；本行未导入' FROM gone`
 
 // mcaCodes is each code's latest record (its current or last name and
 // status) with the start of its earliest record.

@@ -27,6 +27,8 @@ REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %[1]s;
 GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO %[1]s;
 -- Migration bookkeeping and the PostGIS catalogue are read-only to it.
 REVOKE INSERT, UPDATE ON schema_version, spatial_ref_sys FROM %[1]s;
+-- Views are read-only to it (writes go to their tables).
+REVOKE INSERT, UPDATE ON retired_codes FROM %[1]s;
 -- The audit log is append-only.
 REVOKE UPDATE ON audit_log FROM %[1]s;
 -- So is the log of reads of sensitive data (issue 11).
