@@ -156,3 +156,8 @@ func (f FieldErrors) Err(op string) error {
 	}
 	return &Error{Op: op, Kind: Invalid, Msg: "some fields need fixing", Fields: map[string]string(f)}
 }
+
+// MsgVersion is the one message for a write that does not say which
+// version of the record it read (optimistic locking: without it, one
+// person's save would silently overwrite another's).
+const MsgVersion = "请提交读取时的版本号，以免覆盖他人同时所做的修改"

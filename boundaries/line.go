@@ -254,7 +254,7 @@ func (u MarkerUpdate) Validate(cur Marker) error {
 		fe.Add("references", "at most three reference objects")
 	}
 	if u.Version < 1 {
-		fe.Add("version", "give the version you read")
+		fe.Add("version", diming.MsgVersion)
 	}
 	return fe.Err("boundaries.MarkerUpdate")
 }
@@ -295,7 +295,7 @@ func (mv Move) Validate(l Line) error {
 		fe.Add("to", "longitude and latitude (CGCS2000) inside China")
 	}
 	if mv.Version < 1 {
-		fe.Add("version", "give the marker version you read")
+		fe.Add("version", diming.MsgVersion)
 	}
 	return fe.Err("boundaries.Move")
 }

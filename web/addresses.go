@@ -213,7 +213,7 @@ type lifecycleRequest struct {
 
 func (r lifecycleRequest) Valid(context.Context) map[string]string {
 	if r.Version <= 0 {
-		return map[string]string{"version": "the version you read"}
+		return map[string]string{"version": diming.MsgVersion}
 	}
 	return nil
 }

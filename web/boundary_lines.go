@@ -299,7 +299,7 @@ type markerUpdateRequest struct {
 
 func (r markerUpdateRequest) Valid(context.Context) map[string]string {
 	if r.Version < 1 {
-		return map[string]string{"version": "give the version you read"}
+		return map[string]string{"version": diming.MsgVersion}
 	}
 	return nil
 }

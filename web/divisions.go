@@ -192,7 +192,7 @@ func (r renameRequest) Parse(context.Context) (renameCommand, map[string]string)
 		fe["on"] = "新名称生效的日期，格式为 YYYY-MM-DD"
 	}
 	if r.Version < 1 {
-		fe["version"] = "请给出读取时的版本号"
+		fe["version"] = diming.MsgVersion
 	}
 	return cmd, fe
 }
@@ -232,7 +232,7 @@ func (r retireRequest) Parse(context.Context) (retireCommand, map[string]string)
 		fe["on"] = "代码废止的日期，格式为 YYYY-MM-DD"
 	}
 	if r.Version < 1 {
-		fe["version"] = "请给出读取时的版本号"
+		fe["version"] = diming.MsgVersion
 	}
 	return cmd, fe
 }

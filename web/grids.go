@@ -107,7 +107,7 @@ func (r gridUpdateRequest) Parse(context.Context) (doorplate.GridUpdate, map[str
 		PolicePhoneKind: kindPtr(r.PolicePhoneKind), Retire: r.Retire, Version: r.Version}
 	p := map[string]string{}
 	if r.Version <= 0 {
-		p["version"] = "the version you read"
+		p["version"] = diming.MsgVersion
 	}
 	if r.Geom != nil {
 		mp, err := polygonFrom(*r.Geom)

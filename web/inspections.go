@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/diming/diming"
 	"github.com/diming/diming/boundaries"
 	"github.com/labstack/echo/v4"
 )
@@ -105,7 +106,7 @@ func (r signRequest) Valid(context.Context) map[string]string {
 		fe["side"] = "the division code of the side you sign for"
 	}
 	if r.Version < 1 {
-		fe["version"] = "give the version you read"
+		fe["version"] = diming.MsgVersion
 	}
 	return fe
 }

@@ -362,7 +362,12 @@ func handleAccessLog(st SharingStore) echo.HandlerFunc {
 				return diming.E("web.accessLog", diming.Forbidden, "访问日志只对数据所属部门和全国管理员开放", err)
 			}
 		}
-		after, _ := strconv.ParseInt(c.QueryParam("after"), 10, 64)
+		var after int64
+		if v := c.QueryParam("after"); v != "" {
+			if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
+				return diming.E("web.accessLog", diming.Invalid, "查询条件有误", map[string]string{"after": "应为上一页最后一条的编号（非负整数）"})
+			}
+		}
 		entries, err := st.FindAccessLog(c.Request().Context(), owner, after, 1000)
 		if err != nil {
 			return err

@@ -41,20 +41,24 @@ type applicationRequest struct {
 	Version            int               `json:"version"`
 }
 
-func (r applicationRequest) Valid(context.Context) map[string]string {
-	p := map[string]string{}
-	if _, err := parseReadings(r.Readings); err != nil {
-		p["readings"] = "读音的键是字的位置，从 0 开始"
-	}
-	if _, err := parseGeometry(r.Geometry); err != nil {
-		p["geometry"] = "位置应为 GeoJSON 几何图形"
-	}
-	return p
+// applicationCommand is an application request parsed once: the new
+// application and, for an update, the version its author read.
+type applicationCommand struct {
+	gazetteer.NewApplication
+	Version int
 }
 
-func (r applicationRequest) toNew() gazetteer.NewApplication {
-	readings, _ := parseReadings(r.Readings)
-	geom, _ := parseGeometry(r.Geometry)
+// Parse checks the readings and the geometry once and builds the command.
+func (r applicationRequest) Parse(context.Context) (applicationCommand, map[string]string) {
+	p := map[string]string{}
+	readings, err := parseReadings(r.Readings)
+	if err != nil {
+		p["readings"] = msgReadings
+	}
+	geom, err := parseGeometry(r.Geometry)
+	if err != nil {
+		p["geometry"] = msgGeometry
+	}
 	na := gazetteer.NewApplication{RenameOf: r.RenameOf, Name: r.Name, Specific: r.Specific, Generic: r.Generic,
 		Category: gazetteer.Category(r.Category), Subcategory: r.Subcategory, Readings: readings, DivisionCode: r.DivisionCode,
 		Reasons: r.Reasons, Location: r.Location, SizeNature: r.SizeNature, Meaning: r.Meaning, Origin: r.Origin, Geometry: geom,
@@ -62,7 +66,7 @@ func (r applicationRequest) toNew() gazetteer.NewApplication {
 	for _, k := range r.RequiredReports {
 		na.RequiredReports = append(na.RequiredReports, gazetteer.ReportKind(k))
 	}
-	return na
+	return applicationCommand{NewApplication: na, Version: r.Version}, p
 }
 
 type findingDTO struct {
@@ -91,11 +95,11 @@ func handleNamingCheck(g *gazetteer.Service) echo.HandlerFunc {
 		if _, err := requireUser(c); err != nil {
 			return err
 		}
-		req, err := decodeValid[applicationRequest](c)
+		cmd, err := decodeCommand[applicationRequest](c)
 		if err != nil {
 			return err
 		}
-		na := req.toNew()
+		na := cmd.NewApplication
 		a := gazetteer.Application{RenameOf: na.RenameOf, Name: na.Name, Specific: na.Specific, Generic: na.Generic, Category: na.Category,
 			Subcategory: na.Subcategory, Readings: na.Readings, DivisionCode: na.DivisionCode, ProtectionMeasures: na.ProtectionMeasures,
 			Overrides: na.Overrides}
@@ -238,11 +242,11 @@ func handleApplicationsList(g *gazetteer.Service) echo.HandlerFunc {
 
 func handleApplicationCreate(g *gazetteer.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		req, err := decodeValid[applicationRequest](c)
+		cmd, err := decodeCommand[applicationRequest](c)
 		if err != nil {
 			return err
 		}
-		a, err := g.CreateApplication(c.Request().Context(), req.toNew())
+		a, err := g.CreateApplication(c.Request().Context(), cmd.NewApplication)
 		if err != nil {
 			return err
 		}
@@ -270,11 +274,11 @@ func handleApplicationUpdate(g *gazetteer.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		req, err := decodeValid[applicationRequest](c)
+		cmd, err := decodeCommand[applicationRequest](c)
 		if err != nil {
 			return err
 		}
-		a, err := g.UpdateApplication(c.Request().Context(), id, req.toNew(), req.Version)
+		a, err := g.UpdateApplication(c.Request().Context(), id, cmd.NewApplication, cmd.Version)
 		if err != nil {
 			return err
 		}
@@ -291,17 +295,23 @@ type actRequest struct {
 	Date               string `json:"date"`
 }
 
-func (r actRequest) Valid(context.Context) map[string]string {
+// Parse turns the request into the workflow step's input, reading the
+// date once.
+func (r actRequest) Parse(context.Context) (gazetteer.ActInput, map[string]string) {
 	p := map[string]string{}
+	in := gazetteer.ActInput{Version: r.Version, Note: r.Note, ApprovingBody: r.ApprovingBody, ApprovalDoc: r.ApprovalDoc,
+		GovernmentApproved: r.GovernmentApproved}
 	if r.Version <= 0 {
-		p["version"] = "请带上你读取时的版本号"
+		p["version"] = diming.MsgVersion
 	}
 	if r.Date != "" {
-		if _, err := time.Parse(time.DateOnly, r.Date); err != nil {
+		d, err := time.Parse(time.DateOnly, r.Date)
+		if err != nil {
 			p["date"] = "日期格式为 YYYY-MM-DD"
 		}
+		in.Date = &d
 	}
-	return p
+	return in, p
 }
 
 // handleApplicationAct: POST /naming/applications/:id/actions/:action
@@ -311,15 +321,9 @@ func handleApplicationAct(g *gazetteer.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		req, err := decodeValid[actRequest](c)
+		in, err := decodeCommand[actRequest](c)
 		if err != nil {
 			return err
-		}
-		in := gazetteer.ActInput{Version: req.Version, Note: req.Note, ApprovingBody: req.ApprovingBody, ApprovalDoc: req.ApprovalDoc,
-			GovernmentApproved: req.GovernmentApproved}
-		if req.Date != "" {
-			d, _ := time.Parse(time.DateOnly, req.Date)
-			in.Date = &d
 		}
 		a, err := g.Act(c.Request().Context(), id, gazetteer.Action(c.Param("action")), in)
 		if err != nil {

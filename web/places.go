@@ -279,16 +279,28 @@ type placeCreateRequest struct {
 	Geometry     json.RawMessage   `json:"geometry"`
 }
 
-func (r placeCreateRequest) Valid(context.Context) map[string]string {
+// Parse turns the request into the gazetteer's command, checking the
+// readings and the geometry once.
+func (r placeCreateRequest) Parse(context.Context) (gazetteer.NewPlace, map[string]string) {
 	p := map[string]string{}
-	if _, err := parseReadings(r.Readings); err != nil {
-		p["readings"] = "keys are character positions from 0"
+	readings, err := parseReadings(r.Readings)
+	if err != nil {
+		p["readings"] = msgReadings
 	}
-	if _, err := parseGeometry(r.Geometry); err != nil {
-		p["geometry"] = "a GeoJSON geometry in CGCS2000 longitude/latitude"
+	geom, err := parseGeometry(r.Geometry)
+	if err != nil {
+		p["geometry"] = msgGeometry
 	}
-	return p
+	return gazetteer.NewPlace{Name: r.Name, Specific: r.Specific, Generic: r.Generic,
+		Category: gazetteer.Category(r.Category), Subcategory: r.Subcategory, Readings: readings, DivisionCode: r.DivisionCode,
+		Meaning: r.Meaning, Origin: r.Origin, History: r.History, Description: r.Description, Geometry: geom}, p
 }
+
+// Messages for the fields a place request parses itself.
+const (
+	msgReadings = "读音的键应为从 0 起的字序号，如 {\"0\": \"zhòng\"}"
+	msgGeometry = "应为 GeoJSON 几何（CGCS2000 经纬度）"
+)
 
 func parseReadings(m map[string]string) (gazetteer.Readings, error) {
 	if len(m) == 0 {
@@ -318,15 +330,11 @@ func parseGeometry(raw json.RawMessage) (orb.Geometry, error) {
 
 func handlePlaceCreate(g *gazetteer.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		req, err := decodeValid[placeCreateRequest](c)
+		np, err := decodeCommand[placeCreateRequest](c)
 		if err != nil {
 			return err
 		}
-		readings, _ := parseReadings(req.Readings)
-		geom, _ := parseGeometry(req.Geometry)
-		p, err := g.CreatePlace(c.Request().Context(), gazetteer.NewPlace{Name: req.Name, Specific: req.Specific, Generic: req.Generic,
-			Category: gazetteer.Category(req.Category), Subcategory: req.Subcategory, Readings: readings, DivisionCode: req.DivisionCode,
-			Meaning: req.Meaning, Origin: req.Origin, History: req.History, Description: req.Description, Geometry: geom})
+		p, err := g.CreatePlace(c.Request().Context(), np)
 		if err != nil {
 			return err
 		}
@@ -344,20 +352,27 @@ type placeUpdateRequest struct {
 	Version     int                `json:"version"`
 }
 
-func (r placeUpdateRequest) Valid(context.Context) map[string]string {
+// Parse turns the request into the gazetteer's update, checking the
+// version, the readings and the geometry once.
+func (r placeUpdateRequest) Parse(context.Context) (gazetteer.PlaceUpdate, map[string]string) {
 	p := map[string]string{}
+	up := gazetteer.PlaceUpdate{Meaning: r.Meaning, Origin: r.Origin, History: r.History, Description: r.Description, Version: r.Version}
 	if r.Version <= 0 {
-		p["version"] = "the version you read"
+		p["version"] = diming.MsgVersion
 	}
 	if r.Readings != nil {
-		if _, err := parseReadings(*r.Readings); err != nil {
-			p["readings"] = "keys are character positions from 0"
+		readings, err := parseReadings(*r.Readings)
+		if err != nil {
+			p["readings"] = msgReadings
 		}
+		up.Readings = &readings
 	}
-	if _, err := parseGeometry(r.Geometry); err != nil {
-		p["geometry"] = "a GeoJSON geometry"
+	geom, err := parseGeometry(r.Geometry)
+	if err != nil {
+		p["geometry"] = msgGeometry
 	}
-	return p
+	up.Geometry = geom
+	return up, p
 }
 
 func handlePlaceUpdate(g *gazetteer.Service) echo.HandlerFunc {
@@ -366,15 +381,9 @@ func handlePlaceUpdate(g *gazetteer.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		req, err := decodeValid[placeUpdateRequest](c)
+		up, err := decodeCommand[placeUpdateRequest](c)
 		if err != nil {
 			return err
-		}
-		up := gazetteer.PlaceUpdate{Meaning: req.Meaning, Origin: req.Origin, History: req.History, Description: req.Description, Version: req.Version}
-		up.Geometry, _ = parseGeometry(req.Geometry)
-		if req.Readings != nil {
-			r, _ := parseReadings(*req.Readings)
-			up.Readings = &r
 		}
 		p, err := g.UpdatePlace(c.Request().Context(), id, up)
 		if err != nil {

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -67,37 +66,29 @@ type userCreateRequest struct {
 	Grade       string   `json:"grade"`
 }
 
-func (r userCreateRequest) toNewUser() diming.NewUser {
+// Parse builds the new account and checks it once (diming.NewUser.Validate
+// is the one rule for accounts).
+func (r userCreateRequest) Parse(context.Context) (diming.NewUser, map[string]string) {
 	nu := diming.NewUser{Username: r.Username, DisplayName: r.DisplayName, Password: r.Password, Scope: r.Scope,
 		Department: r.Department, Grade: diming.Grade(r.Grade)}
 	for _, x := range r.Roles {
 		nu.Roles = append(nu.Roles, diming.Role(x))
 	}
-	return nu
-}
-
-func (r userCreateRequest) Valid(context.Context) map[string]string {
-	if err := r.toNewUser().Validate(); err != nil {
-		var de *diming.Error
-		if errors.As(err, &de) {
-			return de.Fields
-		}
-	}
-	return nil
+	return nu, fieldsOf(nu.Validate())
 }
 
 func handleUserCreate(store UserAdmin) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		req, err := decodeValid[userCreateRequest](c)
+		nu, err := decodeCommand[userCreateRequest](c)
 		if err != nil {
 			return err
 		}
 		// An admin creates accounts only inside their own scope; only a
 		// national admin creates national accounts.
-		if err := diming.Authorize(currentUser(c), diming.RoleAdmin, req.Scope); err != nil {
+		if err := diming.Authorize(currentUser(c), diming.RoleAdmin, nu.Scope); err != nil {
 			return err
 		}
-		u, err := store.CreateUser(c.Request().Context(), req.toNewUser())
+		u, err := store.CreateUser(c.Request().Context(), nu)
 		if err != nil {
 			return err
 		}
@@ -138,7 +129,7 @@ type userUpdateRequest struct {
 func (r userUpdateRequest) Valid(context.Context) map[string]string {
 	p := map[string]string{}
 	if r.Version < 1 {
-		p["version"] = "请提交读取时的版本号，以免覆盖他人同时所做的修改"
+		p["version"] = diming.MsgVersion
 	}
 	return p
 }
