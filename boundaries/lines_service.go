@@ -37,7 +37,7 @@ func (s *Service) Line(ctx context.Context, id int64) (Line, error) { return s.s
 
 // Lines lists boundary lines.
 func (s *Service) Lines(ctx context.Context, f LineFilter) ([]Line, error) {
-	if f.Limit <= 0 || f.Limit > 1000 {
+	if f.Limit <= 0 || f.Limit > MaxLinePage {
 		f.Limit = 200
 	}
 	return s.store.FindLines(ctx, f)

@@ -153,11 +153,18 @@ func (s *Service) SearchDivisions(ctx context.Context, f DivisionFilter) ([]Divi
 	if f.Query == "" && f.Within == "" {
 		return nil, diming.E("boundaries.SearchDivisions", diming.Invalid, map[string]string{"q": "请给出要查找的名称或代码"})
 	}
-	if f.Limit <= 0 || f.Limit > 200 {
+	if f.Limit <= 0 || f.Limit > MaxDivisionPage {
 		f.Limit = 50
 	}
 	return s.store.FindDivisions(ctx, f)
 }
+
+// MaxDivisionPage and MaxLinePage bound one page of a division search and
+// of a boundary-line list.
+const (
+	MaxDivisionPage = 200
+	MaxLinePage     = 1000
+)
 
 // History returns the names and successors of a code over time.
 func (s *Service) History(ctx context.Context, code string) (History, error) {

@@ -194,14 +194,18 @@ func (s *Service) Search(ctx context.Context, f Filter) ([]Hit, error) {
 	return hits, s.locate(ctx, hits)
 }
 
+// MaxSuggestions bounds one autocomplete answer.
+const MaxSuggestions = 20
+
 // Autocomplete returns up to limit names starting with q (characters,
 // pinyin or initials), falling back to typo-tolerant matches. Public.
+// limit is at most MaxSuggestions (10 when not given).
 func (s *Service) Autocomplete(ctx context.Context, q string, limit int) ([]Hit, error) {
 	q = NormalizeQuery(q)
 	if q == "" {
 		return nil, nil
 	}
-	if limit <= 0 || limit > 20 {
+	if limit <= 0 || limit > MaxSuggestions {
 		limit = 10
 	}
 	z, err := s.lex.Recent(ctx)

@@ -61,8 +61,9 @@ func lineFilter(c echo.Context) (boundaries.LineFilter, error) {
 		}
 		f.Level = boundaries.Level(n)
 	}
-	f.Limit, _ = strconv.Atoi(c.QueryParam("limit"))
-	return f, nil
+	var err error
+	f.Limit, err = queryLimit(c, boundaries.MaxLinePage)
+	return f, err
 }
 
 func handleLineList(svc *boundaries.Service) echo.HandlerFunc {

@@ -145,3 +145,19 @@ func checkParams(next echo.HandlerFunc) echo.HandlerFunc {
 
 // isText reports whether s is UTF-8 without control characters.
 func isText(s string) bool { return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0 }
+
+// queryLimit reads the optional "limit" parameter of a list: 0 when
+// absent (the service's default applies), else a whole number from 1 to
+// max, refused with a message naming the parameter.
+func queryLimit(c echo.Context, max int) (int, error) {
+	v := c.QueryParam("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		msg := fmt.Sprintf("应为 1 至 %d 的整数", max)
+		return 0, diming.E("web.queryLimit", diming.Invalid, "查询条件有误：limit "+msg, map[string]string{"limit": msg})
+	}
+	return n, nil
+}

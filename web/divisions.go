@@ -87,7 +87,9 @@ func handleDivisionSearch(svc *boundaries.Service) echo.HandlerFunc {
 			}
 			f.Level = boundaries.Level(n)
 		}
-		f.Limit, _ = strconv.Atoi(c.QueryParam("limit"))
+		if f.Limit, err = queryLimit(c, boundaries.MaxDivisionPage); err != nil {
+			return err
+		}
 		ds, err := svc.SearchDivisions(c.Request().Context(), f)
 		if err != nil {
 			return err

@@ -54,6 +54,18 @@ func TestInputAtTheEdge(t *testing.T) {
 			}
 		}
 	}
+	// A limit that is not a whole number in range is refused naming it,
+	// not silently replaced by the default.
+	for _, path := range []string{"/api/v1/divisions?q=边测&limit=", "/api/v1/boundary-lines?limit=", "/api/v1/places/autocomplete?q=bian&limit="} {
+		for _, bad := range []string{"abc", "0", "-5", "99999", "1.5"} {
+			if st, msg := get(path + bad); st != 422 || !strings.Contains(msg, "limit") {
+				t.Errorf("GET %s%s = %d %q, want 422 naming limit", path, bad, st, msg)
+			}
+		}
+	}
+	if st, body := get("/api/v1/divisions?q=边测&limit=1"); st != 200 || strings.Count(body, `"code"`) != 1 {
+		t.Errorf("GET /divisions?q=边测&limit=1 = %d %s, want one division", st, body)
+	}
 	for _, path := range []string{"/api/v1/divisions/%ff", "/api/v1/divisions/%00", "/api/v1/divisions/33%00", "/api/v1/places/%00"} {
 		if st, msg := get(path); st >= 500 {
 			t.Errorf("GET %s = %d %q, want no 500", path, st, msg)

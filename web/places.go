@@ -222,13 +222,9 @@ func handlePlaceSearch(g *gazetteer.Service) echo.HandlerFunc {
 // the suggestions the map shows as a user types.
 func handlePlaceAutocomplete(g *gazetteer.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		limit := 0
-		if v := c.QueryParam("limit"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return diming.E("web.placeAutocomplete", diming.Invalid, "搜索条件有误，请按提示修改", map[string]string{"limit": "应为整数"})
-			}
-			limit = n
+		limit, err := queryLimit(c, gazetteer.MaxSuggestions)
+		if err != nil {
+			return err
 		}
 		hits, err := g.Autocomplete(c.Request().Context(), c.QueryParam("q"), limit)
 		if err != nil {

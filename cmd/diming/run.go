@@ -109,14 +109,26 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		}
 		return def
 	}
+	// A variable that is set but does not parse is an operator's mistake:
+	// it is reported by name rather than replaced by the default.
+	var envErrs []string
 	envBool := func(k string, def bool) bool {
 		b, err := strconv.ParseBool(env(k, strconv.FormatBool(def)))
 		if err != nil {
+			envErrs = append(envErrs, k+"="+getenv(k)+": want true or false")
 			return def
 		}
 		return b
 	}
-	port, _ := strconv.Atoi(env("DIMING_PG_PORT", "15329"))
+	envInt := func(k string, def int) int {
+		n, err := strconv.Atoi(env(k, strconv.Itoa(def)))
+		if err != nil {
+			envErrs = append(envErrs, k+"="+getenv(k)+": want a whole number")
+			return def
+		}
+		return n
+	}
+	port := envInt("DIMING_PG_PORT", 15329)
 	var c Config
 	fs := flag.NewFlagSet("diming", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -145,12 +157,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&c.BaseTiles, "base-tiles", env("DIMING_BASE_TILES", ""),
 		"raster base map URL template with {z} {x} {y} (and {key}, filled from DIMING_BASE_TILES_KEY), e.g. Tianditu WMTS; off when empty (DIMING_BASE_TILES)")
 	fs.StringVar(&c.BaseAttribution, "base-attribution", env("DIMING_BASE_ATTRIBUTION", ""), "attribution shown for the base map, e.g. 天地图 (DIMING_BASE_ATTRIBUTION)")
-	tileMB, _ := strconv.Atoi(env("DIMING_TILE_CACHE_MB", "256"))
+	tileMB := envInt("DIMING_TILE_CACHE_MB", 256)
 	fs.IntVar(&c.TileCacheMB, "tile-cache-mb", tileMB, "memory for gzipped vector tiles, in MiB (DIMING_TILE_CACHE_MB)")
 	fs.StringVar(&c.TileDiskDir, "tile-cache-dir", env("DIMING_TILE_CACHE_DIR", ""),
 		"folder for a disk tier holding the tiles memory evicts; empty keeps tiles in memory only (DIMING_TILE_CACHE_DIR)")
 	c.PlateKeys = getenv("DIMING_PLATE_KEYS")
 	c.BaseTilesKey = getenv("DIMING_BASE_TILES_KEY")
+	if len(envErrs) > 0 {
+		return c, nil, errors.New("environment: " + strings.Join(envErrs, "; "))
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
 	}

@@ -207,3 +207,26 @@ func TestBaseLayerConfig(t *testing.T) {
 		t.Errorf("baseLayer() without configuration = %+v, want none (off by default)", b)
 	}
 }
+
+// An environment variable that is set but does not parse stops the
+// program with its name, instead of quietly using the default (a cluster
+// on the wrong port, a tile cache of 0 MB, fsync left on or off).
+func TestBadEnvironmentNamed(t *testing.T) {
+	for k, v := range map[string]string{"DIMING_PG_PORT": "15a29", "DIMING_TILE_CACHE_MB": "lots", "DIMING_PG_FAST": "yes please", "DIMING_DEMO": "2"} {
+		_, _, err := parseConfig(nil, func(x string) string {
+			if x == k {
+				return v
+			}
+			return ""
+		}, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), k+"="+v) {
+			t.Errorf("parseConfig with %s=%q = %v, want an error naming it", k, v, err)
+		}
+	}
+	c, _, err := parseConfig(nil, func(x string) string {
+		return map[string]string{"DIMING_PG_PORT": "15999", "DIMING_PG_FAST": "true"}[x]
+	}, io.Discard)
+	if err != nil || c.PGPort != 15999 || !c.PGFast {
+		t.Errorf("parseConfig with good variables = %+v, %v", c, err)
+	}
+}
