@@ -2,7 +2,7 @@ package data
 
 import (
 	"context"
-	"strconv"
+	"time"
 
 	"github.com/diming/diming/sharing"
 )
@@ -26,20 +26,23 @@ bound AS (
                     WHERE x::text::bigint % 4294967296 IN (SELECT xid32 FROM writers)),
                   (SELECT pg_snapshot_xmax(s) FROM snap)) AS b
 )
-SELECT id, xid::text::bigint, to_char(at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), action, entity, entity_id,
+SELECT id, xid, at, action, entity, entity_id,
 	coalesce(after->>'DivisionCode', before->>'DivisionCode', after->>'division_code',
 	         CASE WHEN entity = 'division' THEN coalesce(after->>'Code', before->>'Code') END, ''),
 	before::text, after::text
 FROM audit_log, bound
-WHERE (xid, id) > ($1::text::xid8, $2) AND xid < bound.b AND entity = ANY($3)
+WHERE (xid, id) > ($1::xid8, $2) AND xid < bound.b AND entity = ANY($3)
 ORDER BY audit_log.xid, audit_log.id LIMIT $4`
+
+// changeTime is a change's time in the feed: UTC to the microsecond.
+const changeTime = "2006-01-02T15:04:05.000000Z"
 
 // FindChanges returns up to limit changes of sharing.FeedEntities after
 // the cursor, unmasked (sharing.Changes masks them), each with the
 // division its record lies in (read from the snapshot).
 func (db *DB) FindChanges(ctx context.Context, after sharing.Cursor, limit int) ([]sharing.Change, error) {
 	const op = "data.FindChanges"
-	rows, err := db.Pool.Query(ctx, changesSQL, strconv.FormatUint(after.XID, 10), after.ID, sharing.FeedEntities, limit)
+	rows, err := db.Pool.Query(ctx, changesSQL, after.XID, after.ID, sharing.FeedEntities, limit)
 	if err != nil {
 		return nil, translate(op, err)
 	}
@@ -48,9 +51,14 @@ func (db *DB) FindChanges(ctx context.Context, after sharing.Cursor, limit int) 
 	for rows.Next() {
 		var c sharing.Change
 		var before, after []byte // jsonb's text, valid JSON as it is
-		if err := rows.Scan(&c.ID, &c.XID, &c.At, &c.Action, &c.Entity, &c.EntityID, &c.Division, &before, &after); err != nil {
+		var at time.Time
+		// xid and at are read in binary and formatted here: casting xid8
+		// through text and to_char in the query cost more than all the
+		// rest of it (9 µs a row).
+		if err := rows.Scan(&c.ID, &c.XID, &at, &c.Action, &c.Entity, &c.EntityID, &c.Division, &before, &after); err != nil {
 			return nil, translate(op, err)
 		}
+		c.At = at.UTC().Format(changeTime)
 		c.Before, c.After = before, after
 		out = append(out, c)
 	}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -211,8 +212,7 @@ func BenchmarkChangeFeed(b *testing.B) {
 		b.Fatal(err)
 	}
 	after := sharing.Cursor{XID: xid, ID: start}.String()
-	b.ResetTimer()
-	for range b.N {
+	feedOnce := func() time.Duration {
 		t0 := time.Now()
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/export/changes?after="+after, nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -222,35 +222,46 @@ func BenchmarkChangeFeed(b *testing.B) {
 		}
 		lines, err := countLines(res.Body)
 		res.Body.Close()
-		feed := time.Since(t0)
 		if err != nil || lines < n {
 			b.Fatalf("feed gave %d lines, %v; want %d", lines, err, n)
 		}
-		t0 = time.Now()
+		return time.Since(t0)
+	}
+	copyOnce := func() time.Duration {
+		t0 := time.Now()
 		conn, err := db.Pool.Acquire(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
+		defer conn.Release()
 		var cw countWriter
 		_, err = conn.Conn().PgConn().CopyTo(ctx, &cw, fmt.Sprintf(`COPY (SELECT id, xid, at, action, entity, entity_id, before, after
 			FROM audit_log WHERE id > %d AND entity = 'address' ORDER BY xid, id) TO STDOUT`, start))
-		conn.Release()
-		cp := time.Since(t0)
 		if err != nil || cw.lines < n {
 			b.Fatalf("COPY gave %d lines, %v", cw.lines, err)
 		}
-		b.ReportMetric(float64(lines)/feed.Seconds(), "feed_changes/s")
-		b.ReportMetric(float64(cw.lines)/cp.Seconds(), "copy_rows/s")
+		return time.Since(t0)
+	}
+	b.ResetTimer()
+	for range b.N {
+		// Best of three, alternating, so that a burst of other load on a
+		// shared machine does not fall on one side only.
+		feed, cp := time.Duration(1<<62), time.Duration(1<<62)
+		for range 3 {
+			feed, cp = min(feed, feedOnce()), min(cp, copyOnce())
+		}
+		b.ReportMetric(float64(n)/feed.Seconds(), "feed_changes/s")
+		b.ReportMetric(float64(n)/cp.Seconds(), "copy_rows/s")
 		b.ReportMetric(cp.Seconds()/feed.Seconds(), "feed_vs_copy")
-		b.Logf("feed %d changes in %v (%.0f/s), COPY %d rows in %v: feed_vs_copy %.2f (target ≥ 0.5, ≥ 50,000/s)",
-			lines, feed.Round(time.Millisecond), float64(lines)/feed.Seconds(), cw.lines, cp.Round(time.Millisecond), cp.Seconds()/feed.Seconds())
+		b.Logf("best of 3: feed %d changes in %v (%.0f/s), COPY of the same rows in %v: feed_vs_copy %.2f (target ≥ 0.5, ≥ 50,000/s)",
+			n, feed.Round(time.Millisecond), float64(n)/feed.Seconds(), cp.Round(time.Millisecond), cp.Seconds()/feed.Seconds())
 	}
 }
 
 type countWriter struct{ lines int }
 
 func (w *countWriter) Write(p []byte) (int, error) {
-	w.lines += strings.Count(string(p), "\n")
+	w.lines += bytes.Count(p, []byte{'\n'})
 	return len(p), nil
 }
 
