@@ -20,24 +20,15 @@ import (
 func TestCommandsRefuseWhatDoesNotParse(t *testing.T) {
 	db := dbtest.Open(t)
 	ctx := t.Context()
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO divisions (code, name, level) VALUES ('339962','令测县',3) ON CONFLICT DO NOTHING;
-		INSERT INTO divisions (code, name, level, parent_code) VALUES ('339962100','令测镇',4,'339962') ON CONFLICT DO NOTHING`); err != nil {
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO divisions (code, name, level) VALUES ('339965','令测县',3) ON CONFLICT DO NOTHING;
+		INSERT INTO divisions (code, name, level, parent_code) VALUES ('339965100','令测镇',4,'339965') ON CONFLICT DO NOTHING`); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{PublicURL: "http://test"},
 		web.Deps{Accounts: db, Health: db, Gazetteer: gazetteer.NewService(db, nil)}))
 	t.Cleanup(srv.Close)
-	as := func(name string, role diming.Role) *client {
-		u := mustUser(t, db, name, "339962", role)
-		tok, err := db.CreateToken(ctx, u.ID, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := newClient(t, srv.URL)
-		c.auth = tok
-		return c
-	}
-	editor, committee := as("cmd_editor", diming.RoleAdmin), as("cmd_committee", diming.RoleCommittee)
+	editor := tokenClient(t, db, srv.URL, "cmd_editor", "339965", diming.RoleAdmin)
+	committee := tokenClient(t, db, srv.URL, "cmd_committee", "339965", diming.RoleCommittee)
 	count := func(table string) int {
 		t.Helper()
 		var n int
@@ -46,14 +37,14 @@ func TestCommandsRefuseWhatDoesNotParse(t *testing.T) {
 		}
 		return n
 	}
-	place := map[string]any{"name": "令测桥", "category": 5, "division_code": "339962100",
+	place := map[string]any{"name": "令测桥", "category": 5, "division_code": "339965100",
 		"geometry": map[string]any{"type": "Point", "coordinates": []float64{120.5, 30.0}}}
 	st, out := editor.do("POST", "/api/v1/places", place)
 	if st != 201 {
 		t.Fatalf("create a well-formed place = %d %v", st, out)
 	}
 	placeID := itoa(int(out["id"].(float64)))
-	app := map[string]any{"name": "令测路", "category": 5, "division_code": "339962100", "location": "令测镇中心",
+	app := map[string]any{"name": "令测路", "category": 5, "division_code": "339965100", "location": "令测镇中心",
 		"applicant": "令测镇人民政府", "reasons": "新建道路", "size_nature": "长约 300 米"}
 	st, out = committee.do("POST", "/api/v1/naming/applications", app)
 	if st != 201 {

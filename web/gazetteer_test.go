@@ -29,16 +29,7 @@ func TestGazetteerAPI(t *testing.T) {
 		web.Deps{Accounts: db, Health: db, Gazetteer: gazetteer.NewService(db, nil)})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	token := func(name string, role diming.Role) *client {
-		u := mustUser(t, db, name, "339961", role)
-		tok, err := db.CreateToken(ctx, u.ID, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := newClient(t, srv.URL)
-		c.auth = tok
-		return c
-	}
+	token := func(name string, role diming.Role) *client { return tokenClient(t, db, srv.URL, name, "339961", role) }
 	committee, approver := token("web_committee", diming.RoleCommittee), token("web_approver", diming.RoleApprover)
 	anon := newClient(t, srv.URL)
 

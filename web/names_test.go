@@ -76,16 +76,7 @@ func TestDuplicatesReadingsAndWordLists(t *testing.T) {
 		web.Deps{Accounts: db, Health: db, Gazetteer: gazetteer.NewService(db, nil)})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	login := func(name string, role diming.Role) *client {
-		u := mustUser(t, db, name, "339962", role)
-		tok, err := db.CreateToken(ctx, u.ID, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := newClient(t, srv.URL)
-		c.auth = tok
-		return c
-	}
+	login := func(name string, role diming.Role) *client { return tokenClient(t, db, srv.URL, name, "339962", role) }
 	committee := login("dup_committee", diming.RoleCommittee)
 	code, body := committee.do("GET", "/api/v1/naming/duplicates?division=339962", nil)
 	groups, _ := body["groups"].([]any)

@@ -51,14 +51,7 @@ type applicationCommand struct {
 // Parse checks the readings and the geometry once and builds the command.
 func (r applicationRequest) Parse(context.Context) (applicationCommand, map[string]string) {
 	p := map[string]string{}
-	readings, err := parseReadings(r.Readings)
-	if err != nil {
-		p["readings"] = msgReadings
-	}
-	geom, err := parseGeometry(r.Geometry)
-	if err != nil {
-		p["geometry"] = msgGeometry
-	}
+	readings, geom := parseReadingsGeometry(r.Readings, r.Geometry, p)
 	na := gazetteer.NewApplication{RenameOf: r.RenameOf, Name: r.Name, Specific: r.Specific, Generic: r.Generic,
 		Category: gazetteer.Category(r.Category), Subcategory: r.Subcategory, Readings: readings, DivisionCode: r.DivisionCode,
 		Reasons: r.Reasons, Location: r.Location, SizeNature: r.SizeNature, Meaning: r.Meaning, Origin: r.Origin, Geometry: geom,

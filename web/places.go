@@ -279,14 +279,7 @@ type placeCreateRequest struct {
 // readings and the geometry once.
 func (r placeCreateRequest) Parse(context.Context) (gazetteer.NewPlace, map[string]string) {
 	p := map[string]string{}
-	readings, err := parseReadings(r.Readings)
-	if err != nil {
-		p["readings"] = msgReadings
-	}
-	geom, err := parseGeometry(r.Geometry)
-	if err != nil {
-		p["geometry"] = msgGeometry
-	}
+	readings, geom := parseReadingsGeometry(r.Readings, r.Geometry, p)
 	return gazetteer.NewPlace{Name: r.Name, Specific: r.Specific, Generic: r.Generic,
 		Category: gazetteer.Category(r.Category), Subcategory: r.Subcategory, Readings: readings, DivisionCode: r.DivisionCode,
 		Meaning: r.Meaning, Origin: r.Origin, History: r.History, Description: r.Description, Geometry: geom}, p
@@ -297,6 +290,20 @@ const (
 	msgReadings = "读音的键应为从 0 起的字序号，如 {\"0\": \"zhòng\"}"
 	msgGeometry = "应为 GeoJSON 几何（CGCS2000 经纬度）"
 )
+
+// parseReadingsGeometry parses the two fields every name request shares,
+// adding a message per field to p for what does not parse.
+func parseReadingsGeometry(rs map[string]string, g json.RawMessage, p map[string]string) (gazetteer.Readings, orb.Geometry) {
+	readings, err := parseReadings(rs)
+	if err != nil {
+		p["readings"] = msgReadings
+	}
+	geom, err := parseGeometry(g)
+	if err != nil {
+		p["geometry"] = msgGeometry
+	}
+	return readings, geom
+}
 
 func parseReadings(m map[string]string) (gazetteer.Readings, error) {
 	if len(m) == 0 {

@@ -40,6 +40,20 @@ func mustUser(t *testing.T, db *data.DB, name, scope string, roles ...diming.Rol
 	return u
 }
 
+// tokenClient is a client carrying an API token of a new user with role
+// in scope.
+func tokenClient(t *testing.T, db *data.DB, base, name, scope string, role diming.Role) *client {
+	t.Helper()
+	u := mustUser(t, db, name, scope, role)
+	tok, err := db.CreateToken(t.Context(), u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, base)
+	c.auth = tok
+	return c
+}
+
 type client struct {
 	t    *testing.T
 	base string
