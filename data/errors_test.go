@@ -50,7 +50,19 @@ func outageErrors(t *testing.T) map[string]error {
 	if _, err := killer.Exec(ctx, `CREATE ROLE `+role+` LOGIN PASSWORD 'limited-pw' CONNECTION LIMIT 1`); err != nil {
 		t.Fatal(err)
 	}
-	defer killer.Exec(context.Background(), `DROP ROLE `+role)
+	// Dropped on a connection of its own: the deadline case below makes
+	// pgx close killer's connection.
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), admin)
+		if err != nil {
+			t.Errorf("drop role %s: %v", role, err)
+			return
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(context.Background(), `DROP ROLE `+role); err != nil {
+			t.Errorf("drop role %s: %v", role, err)
+		}
+	})
 	cfg, _ := pgx.ParseConfig(admin)
 	first, err := pgx.Connect(ctx, "postgres://"+role+":limited-pw@"+cfg.Host+":"+strconv.Itoa(int(cfg.Port))+"/"+cfg.Database+"?sslmode=disable")
 	if err != nil {
