@@ -204,6 +204,7 @@ func MaskSnapshot(raw []byte, entity, division string, u *diming.User, policy do
 	}
 	var sensitive []string
 	changed := false
+	masked := map[string]any{}
 	for k, v := range obj {
 		if strings.HasSuffix(k, "Kind") && obj[strings.TrimSuffix(k, "Kind")] != nil {
 			continue
@@ -219,6 +220,9 @@ func MaskSnapshot(raw []byte, entity, division string, u *diming.User, policy do
 			continue
 		}
 		changed = true
+		var orig any
+		_ = json.Unmarshal(v, &orig)
+		masked[k] = orig
 		switch {
 		case len(v) > 0 && v[0] == '"':
 			obj[k] = json.RawMessage(`"` + Masked + `"`)
@@ -228,6 +232,18 @@ func MaskSnapshot(raw []byte, entity, division string, u *diming.User, policy do
 	}
 	if !changed {
 		return raw, sensitive
+	}
+	derived := make(map[string]any, len(obj))
+	for k, v := range obj {
+		var x any
+		_ = json.Unmarshal(v, &x)
+		derived[k] = x
+	}
+	Derive(entity, derived, masked)
+	for _, k := range []string{"FullText", "Pinyin", "full_text", "pinyin"} {
+		if x, ok := derived[k]; ok {
+			obj[k], _ = json.Marshal(x)
+		}
 	}
 	out, err := json.Marshal(obj)
 	if err != nil {
@@ -256,4 +272,44 @@ func DivisionField(entity string) string {
 		return "left_code"
 	}
 	return "division_code"
+}
+
+// Derive applies what masking some fields of a record means for the fields
+// made from them: an address's full text names its floor and room last
+// (doorplate.Components), so with those masked the text loses them, and
+// its pinyin, which cannot be cut by component, is masked. masked holds
+// the values of the fields just masked, by name; obj is the record's JSON.
+func Derive(entity string, obj map[string]any, masked map[string]any) {
+	if entity != "address" || len(masked) == 0 {
+		return
+	}
+	var a doorplate.Address
+	for k, v := range masked {
+		s, _ := v.(string)
+		switch norm(k) {
+		case "floor":
+			a.Floor = s
+		case "room":
+			a.Room = s
+		}
+	}
+	if a.Floor == "" && a.Room == "" {
+		return
+	}
+	for _, k := range []string{"full_text", "FullText"} {
+		if full, ok := obj[k].(string); ok {
+			obj[k] = withoutRooms(full, a)
+		}
+	}
+	for _, k := range []string{"pinyin", "Pinyin"} {
+		if p, ok := obj[k].(string); ok && p != "" {
+			obj[k] = Masked
+		}
+	}
+}
+
+// withoutRooms is an address's full text without the floor and room of a
+// (doorplate.Components puts them last).
+func withoutRooms(full string, a doorplate.Address) string {
+	return strings.TrimSuffix(full, strings.Join(doorplate.Components(nil, "", doorplate.Address{Floor: a.Floor, Room: a.Room}), ""))
 }

@@ -79,7 +79,7 @@ func TestEveryAnswerGraded(t *testing.T) {
 
 	// The canaries.
 	adminA := e.api(t, e.adminA)
-	poly := map[string]any{"type": "Polygon", "coordinates": [][][]float64{{{120.0, 30.0}, {120.005, 30.0}, {120.005, 30.005}, {120.0, 30.005}, {120.0, 30.0}}}}
+	poly := map[string]any{"type": "Polygon", "coordinates": [][][]float64{{{120.0, 30.0}, {120.005, 30.0}, {120.005, 30.01}, {120.0, 30.01}, {120.0, 30.0}}}}
 	st, out := adminA.do("POST", "/api/v1/grids", map[string]any{"community_code": e.a, "name": "金丝雀网格", "geom": poly,
 		"worker_name": "王芳", "worker_phone": canaryPhone, "worker_phone_kind": "personal", "police_phone": "0575-110110", "police_phone_kind": "work"})
 	mustStatus(t, "create grid", st, 201, out)
@@ -132,6 +132,10 @@ func TestEveryAnswerGraded(t *testing.T) {
 	_ = e.db.Pool.QueryRow(ctx, `SELECT id::text FROM grids WHERE community_code = $1 ORDER BY id DESC LIMIT 1`, e.a).Scan(&gridID)
 	params["/api/v1/audit/:entity/:id"] = "grid/" + gridID
 
+	st, out = e.api(t, internal).do("POST", "/api/v1/tokens", map[string]any{"name": "open data", "grade": "public"})
+	mustStatus(t, "public-grade token", st, 201, out)
+	publicTok := e.token(t, out["token"].(string))
+	publicTok.base = srv.URL
 	callers := []struct {
 		name   string
 		c      *client
@@ -139,6 +143,7 @@ func TestEveryAnswerGraded(t *testing.T) {
 	}{
 		{"anonymous", newClient(t, srv.URL), []string{canaryRoom, canaryPhone, canaryLinked}},
 		{"internal", e.api(t, internal), []string{canaryPhone, canaryLinked}},
+		{"internal account's public-grade token", publicTok, []string{canaryRoom, canaryPhone, canaryLinked}},
 		{"sensitive", e.api(t, sensitive), nil},
 	}
 	for i := range callers {
@@ -153,7 +158,7 @@ func TestEveryAnswerGraded(t *testing.T) {
 		}
 	}
 	slices.Sort(routes)
-	graded := 0
+	graded, scanMasked := 0, false
 	for _, route := range routes {
 		url := route
 		if strings.Contains(route, ":") {
@@ -171,32 +176,41 @@ func TestEveryAnswerGraded(t *testing.T) {
 			url += "?" + q
 		}
 		for _, cl := range callers {
-			req, _ := http.NewRequest("GET", srv.URL+url, nil)
-			if cl.c.auth != "" {
-				req.Header.Set("Authorization", "Bearer "+cl.c.auth)
-			}
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			ct := res.Header.Get("Content-Type")
-			if res.StatusCode >= 300 {
-				continue
-			}
-			if regexp.MustCompile(jsonTypes).MatchString(ct) && res.Header.Get(web.HeaderGrade) == "" && !ungradedByDesign(route) {
-				t.Errorf("GET %s as %s: a %s answer without %s: it bypassed the grading", url, cl.name, ct, web.HeaderGrade)
-			}
-			if res.Header.Get(web.HeaderGrade) != "" {
-				graded++
-			}
-			for _, canary := range cl.absent {
-				if strings.Contains(string(body), canary) {
-					t.Errorf("GET %s as %s shows %s, above the caller's grade", url, cl.name, canary)
+			for _, accept := range accepts(route) {
+				req, _ := http.NewRequest("GET", srv.URL+url, nil)
+				req.Header.Set("Accept", accept)
+				if cl.c.auth != "" {
+					req.Header.Set("Authorization", "Bearer "+cl.c.auth)
+				}
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				ct := res.Header.Get("Content-Type")
+				if res.StatusCode >= 300 {
+					continue
+				}
+				if route == "/d/:code" && strings.Contains(string(body), maskedPhone) {
+					scanMasked = true
+				}
+				if regexp.MustCompile(jsonTypes).MatchString(ct) && res.Header.Get(web.HeaderGrade) == "" && !ungradedByDesign(route) {
+					t.Errorf("GET %s as %s: a %s answer without %s: it bypassed the grading", url, cl.name, ct, web.HeaderGrade)
+				}
+				if res.Header.Get(web.HeaderGrade) != "" {
+					graded++
+				}
+				for _, canary := range cl.absent {
+					if strings.Contains(string(body), canary) {
+						t.Errorf("GET %s as %s shows %s, above the caller's grade", url, cl.name, canary)
+					}
 				}
 			}
 		}
+	}
+	if !scanMasked {
+		t.Errorf("the scan page does not show the grid worker's personal number masked (%s)", maskedPhone)
 	}
 	if graded < 40 {
 		t.Errorf("only %d answers were graded; the walk reaches too few routes", graded)
@@ -226,4 +240,60 @@ func ungradedByDesign(route string) bool {
 		return true
 	}
 	return false
+}
+
+// accepts are the forms a route is read in: the scan page also as JSON.
+func accepts(route string) []string {
+	if route == "/d/:code" {
+		return []string{"text/html", "application/json"}
+	}
+	return []string{"application/json"}
+}
+
+// TestUserGradeUpdate: an admin changes an account's department and grade
+// within their own grade and scope (audited); a grade above the admin's
+// own is refused and changes nothing.
+func TestUserGradeUpdate(t *testing.T) {
+	e := newLinkEnv(t)
+	n := strings.TrimPrefix(e.county, "9201")
+	ctx := context.Background()
+	internalAdmin, sensitiveAdmin := "gia"+n, "gsa"+n
+	mustUser(t, e.db, internalAdmin, e.county, diming.RoleAdmin)
+	if _, err := e.db.CreateUser(ctx, diming.NewUser{Username: sensitiveAdmin, Password: "correct horse battery",
+		Roles: []diming.Role{diming.RoleAdmin}, Scope: e.county, Grade: diming.GradeSensitive}); err != nil {
+		t.Fatal(err)
+	}
+	target := mustUser(t, e.db, "gtarget"+n, e.a, diming.RoleDepartment)
+	path := fmt.Sprintf("/api/v1/users/%d", target.ID)
+
+	st, out := e.api(t, internalAdmin).do("PATCH", path, map[string]any{"grade": "sensitive", "department": e.fire, "version": target.Version})
+	if st != http.StatusForbidden || errKind(out) != "forbidden" {
+		t.Fatalf("internal admin grants sensitive = %d %v, want 403", st, out)
+	}
+	st, out = e.api(t, sensitiveAdmin).do("PATCH", path, map[string]any{"grade": "secret", "version": target.Version})
+	if st != 422 {
+		t.Errorf("unknown grade = %d %v, want 422", st, out)
+	}
+	st, out = e.api(t, sensitiveAdmin).do("PATCH", path, map[string]any{"department": "nosuchdept", "version": target.Version})
+	if st != 422 || !strings.Contains(fmt.Sprint(out), "nosuchdept") {
+		t.Errorf("unknown department = %d %v, want 422 naming it", st, out)
+	}
+	st, out = e.api(t, sensitiveAdmin).do("PATCH", path, map[string]any{"grade": "sensitive", "department": e.fire, "version": target.Version})
+	mustStatus(t, "sensitive admin grants sensitive", st, 200, out)
+	if out["grade"] != "sensitive" || out["department"] != e.fire {
+		t.Errorf("after the update = %v, want grade sensitive in %s", out, e.fire)
+	}
+	// Now above the internal admin: they may not lower it either.
+	st, out = e.api(t, internalAdmin).do("PATCH", path, map[string]any{"grade": "public", "version": out["version"]})
+	if st != http.StatusForbidden {
+		t.Errorf("internal admin changes a sensitive account = %d %v, want 403", st, out)
+	}
+	var audited int
+	if err := e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE entity = 'user' AND entity_id = $1 AND action = 'user.update'
+		AND after->>'Grade' = 'sensitive'`, fmt.Sprint(target.ID)).Scan(&audited); err != nil {
+		t.Fatal(err)
+	}
+	if audited != 1 {
+		t.Errorf("audited grade changes = %d, want 1", audited)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/diming/diming/ogc"
 	"github.com/diming/diming/sharing"
 	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
 )
 
 // Every JSON answer passes through gradedJSON (echo's JSONSerializer, so
@@ -195,6 +196,7 @@ func (g *grader) walk(v reflect.Value, node any, entity, division string, top bo
 // object grades the fields of one JSON object of entity.
 func (g *grader) object(obj map[string]any, entity, division string, field func(string) reflect.Value) {
 	var sensitive []string
+	var masked map[string]any
 	for name, child := range obj {
 		fv := concrete(field(name))
 		if strings.HasSuffix(name, "_kind") && isPhone(entity, strings.TrimSuffix(name, "_kind")) {
@@ -211,6 +213,10 @@ func (g *grader) object(obj map[string]any, entity, division string, field func(
 		d, sens := sharing.Decide(g.u, entity, name, division)
 		switch d {
 		case sharing.FieldMasked:
+			if masked == nil {
+				masked = map[string]any{}
+			}
+			masked[name] = child
 			switch {
 			case g.drop:
 				delete(obj, name)
@@ -233,6 +239,9 @@ func (g *grader) object(obj map[string]any, entity, division string, field func(
 		if registered && entry.Rule == "" && container(fv) && holdsRecords(fv.Type()) {
 			obj[name] = g.walk(fv, child, entity, division, false)
 		}
+	}
+	if len(masked) > 0 {
+		sharing.Derive(entity, obj, masked)
 	}
 	if len(sensitive) > 0 {
 		slices.Sort(sensitive)
@@ -420,4 +429,61 @@ func gradedCollection(c echo.Context, col *ogc.Collection) *ogc.Collection {
 		d, sensitive := sharing.Decide(u, col.Entity, p.Name, scope)
 		return d == sharing.FieldShown && !sensitive
 	})
+}
+
+// publicScan is a scan result as the public grade allows (the scan page is
+// the same for every caller and cached): each field the page shows is
+// decided by sharing.Decide for an anonymous caller; numbers were already
+// shown the scan page's way (doorplate.ShowPhone), and linked records cut
+// by sharing.ScanText.
+func publicScan(res doorplate.ScanResult) doorplate.ScanResult {
+	if res.View == nil {
+		return res
+	}
+	v := *res.View
+	division := ""
+	strs := []struct {
+		entity, field string
+		value         *string
+	}{
+		{"address", "code", &v.AddressCode}, {"address", "full_text", &v.FullText}, {"address", "pinyin", &v.Pinyin},
+		{"address", "lifecycle", &v.Lifecycle},
+		{"community", "community_name", &v.Community.Name}, {"community", "office_name", &v.Community.Office},
+		{"community", "office_address", &v.Community.OfficeAddress}, {"community", "office_hours", &v.Community.OfficeHours},
+	}
+	for _, s := range strs {
+		if d, _ := sharing.Decide(nil, s.entity, s.field, division); d == sharing.FieldMasked {
+			*s.value = ""
+		}
+	}
+	if d, _ := sharing.Decide(nil, "address", "position", division); d == sharing.FieldMasked {
+		v.Position, v.GCJ02, v.BD09, v.Nav = orb.Point{}, orb.Point{}, orb.Point{}, nil
+	}
+	if d, _ := sharing.Decide(nil, "community", "service_phone", division); d == sharing.FieldMasked {
+		v.Community.ServicePhone = doorplate.Phone{}
+	}
+	v.Grid = publicContact(v.Grid, "grid", "worker_name", "worker_role", "")
+	v.Police = publicContact(v.Police, "community", "police_name", "", "police_unit")
+	res.View = &v
+	return res
+}
+
+// publicContact is a contact on the scan page as the public grade allows.
+func publicContact(c *doorplate.ContactView, entity, name, role, unit string) *doorplate.ContactView {
+	if c == nil {
+		return nil
+	}
+	out := *c
+	for _, f := range []struct {
+		field string
+		value *string
+	}{{name, &out.Name}, {role, &out.Role}, {unit, &out.Unit}} {
+		if f.field == "" {
+			continue
+		}
+		if d, _ := sharing.Decide(nil, entity, f.field, ""); d == sharing.FieldMasked {
+			*f.value = ""
+		}
+	}
+	return &out
 }
