@@ -146,6 +146,7 @@ var registry = concat(
 		"public_id", "scans_per_day", "issued", "written", "note", "rule", "status", "schema_version", "applied", "available",
 		"point", "crs", "cycle_years", "max_street_distance_m", "pairs", "created", "updated", "unchanged", "places_changed",
 		"romanization", "romanization_toned", "specific", "generic", "ok", "name_at",
+		"last_inspected", "due_since", "never_inspected",
 		"id", "category", "subcategory", "scope", "source", "active", "version"),
 	[]FieldGrade{{Entity: "answer", Field: "token", Grade: pub, Note: "调用者刚创建的令牌，只显示这一次"}},
 )

@@ -210,6 +210,9 @@ func (g *grader) object(obj map[string]any, entity, division string, field func(
 			}
 			g.ungraded = append(g.ungraded, entity+"."+name)
 		}
+		if entry.Rule != "" {
+			continue // masked field by field by its own rule (sharing.Mask, MaskSnapshot)
+		}
 		d, sens := sharing.Decide(g.u, entity, name, division)
 		switch d {
 		case sharing.FieldMasked:
@@ -233,10 +236,10 @@ func (g *grader) object(obj map[string]any, entity, division string, field func(
 			}
 			continue
 		}
-		if sens && !empty(child) && !(entry.Phone && obj[name+"_kind"] == string(doorplate.PhoneWork)) && entry.Rule == "" {
+		if sens && !empty(child) && !(entry.Phone && obj[name+"_kind"] == string(doorplate.PhoneWork)) {
 			sensitive = append(sensitive, name)
 		}
-		if registered && entry.Rule == "" && container(fv) && holdsRecords(fv.Type()) {
+		if registered && container(fv) && holdsRecords(fv.Type()) {
 			obj[name] = g.walk(fv, child, entity, division, false)
 		}
 	}
