@@ -121,7 +121,8 @@ var registry = concat(
 	// Audit trail and change feed: snapshots are masked by their own
 	// record's grades (MaskSnapshot).
 	fields("audit_trail", pub, "", "entity", "entity_id"),
-	fields("audit_entry", intl, "审计记录", "id", "at", "actor", "request_id", "action", "reason"),
+	fields("audit_entry", pub, "审计记录：何时、何种操作", "id", "at", "action"),
+	fields("audit_entry", intl, "审计记录：操作人、请求与理由", "actor", "request_id", "reason"),
 	[]FieldGrade{
 		{Entity: "audit_entry", Field: "before", Grade: pub, Rule: "snapshot", Note: "按所记录对象的字段等级逐项打码"},
 		{Entity: "audit_entry", Field: "after", Grade: pub, Rule: "snapshot", Note: "按所记录对象的字段等级逐项打码"},
