@@ -26,7 +26,10 @@ type UserUpdate struct {
 	Scope       *string
 	Disabled    *bool
 	Password    *string
-	Version     int
+	// Department ("" to clear) and Grade change what the account reads.
+	Department *string
+	Grade      *Grade
+	Version    int
 }
 
 // UserRecord is an account with its bookkeeping, as admins see it.

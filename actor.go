@@ -68,6 +68,9 @@ type User struct {
 	// token may narrow it). Both are read by sharing.CallerGrade.
 	Department string
 	Grade      Grade
+	// TokenID is the API token the caller signed in with (0 for a
+	// session); the access log records it.
+	TokenID int64
 }
 
 // Has reports whether u holds role r. Admins hold every role in their scope.

@@ -48,6 +48,18 @@ func markerProperties(l Line, m Marker, check *MarkerCheck) map[string]any {
 	return p
 }
 
+// PropertyFilter edits a feature's properties in place before they are
+// written: the caller's data grades (web passes sharing's one rule).
+// entity is "boundary_line" or "boundary_marker".
+type PropertyFilter func(entity string, props map[string]any)
+
+func filtered(entity string, props map[string]any, filters []PropertyFilter) map[string]any {
+	for _, f := range filters {
+		f(entity, props)
+	}
+	return props
+}
+
 func round1(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
 
 func checkOf(in *Inspection, markerID int64) *MarkerCheck {
@@ -64,18 +76,19 @@ func checkOf(in *Inspection, markerID int64) *MarkerCheck {
 
 // WriteGeoJSON writes lines with their markers as an RFC 7946
 // FeatureCollection (longitude/latitude, CGCS2000 ≈ WGS-84).
-func WriteGeoJSON(w io.Writer, lines []LineExport) error {
+// Filters, if any, grade each feature's properties.
+func WriteGeoJSON(w io.Writer, lines []LineExport, filters ...PropertyFilter) error {
 	fc := geojson.NewFeatureCollection()
 	for _, e := range lines {
 		f := geojson.NewFeature(e.Line.Geom)
 		if e.Line.Geom == nil {
 			f.Geometry = orb.MultiLineString{}
 		}
-		f.Properties = lineProperties(e)
+		f.Properties = filtered("boundary_line", lineProperties(e), filters)
 		fc.Append(f)
 		for _, m := range e.Markers {
 			mf := geojson.NewFeature(m.Position)
-			mf.Properties = markerProperties(e.Line, m, checkOf(e.Inspection, m.ID))
+			mf.Properties = filtered("boundary_marker", markerProperties(e.Line, m, checkOf(e.Inspection, m.ID)), filters)
 			fc.Append(mf)
 		}
 	}
@@ -88,21 +101,22 @@ func WriteGeoJSON(w io.Writer, lines []LineExport) error {
 }
 
 // WriteKML writes lines with their markers as KML 2.2: one folder of
-// lines and one of markers, attributes as ExtendedData.
-func WriteKML(w io.Writer, title string, lines []LineExport) error {
+// lines and one of markers, attributes as ExtendedData. Filters, if any,
+// grade each placemark's attributes.
+func WriteKML(w io.Writer, title string, lines []LineExport, filters ...PropertyFilter) error {
 	var lineMarks, markerMarks []kml.Element
 	for _, e := range lines {
 		g, err := geomkml.Encode(toGeomLines(e.Line.Geom))
 		if err != nil {
 			return fmt.Errorf("encode kml line: %w", err)
 		}
-		lineMarks = append(lineMarks, placemark(e.Line.Name, g, lineProperties(e)))
+		lineMarks = append(lineMarks, placemark(e.Line.Name, g, filtered("boundary_line", lineProperties(e), filters)))
 		for _, m := range e.Markers {
 			pt, err := geomkml.Encode(geom.NewPointFlat(geom.XY, []float64{m.Position[0], m.Position[1]}))
 			if err != nil {
 				return fmt.Errorf("encode kml marker: %w", err)
 			}
-			markerMarks = append(markerMarks, placemark(m.Number, pt, markerProperties(e.Line, m, checkOf(e.Inspection, m.ID))))
+			markerMarks = append(markerMarks, placemark(m.Number, pt, filtered("boundary_marker", markerProperties(e.Line, m, checkOf(e.Inspection, m.ID)), filters)))
 		}
 	}
 	doc := kml.KML(kml.Document(

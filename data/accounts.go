@@ -94,8 +94,16 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, up diming.UserUpdate) (d
 	if up.Password != nil && len(*up.Password) < diming.MinPasswordLen {
 		fe.Add("password", "密码至少 10 个字符")
 	}
+	if up.Grade != nil && !up.Grade.Valid() {
+		fe.Add("grade", "数据等级须为 public、internal 或 sensitive")
+	}
 	if err := fe.Err(op); err != nil {
 		return diming.UserRecord{}, err
+	}
+	var grade *string
+	if up.Grade != nil {
+		g := string(*up.Grade)
+		grade = &g
 	}
 	var after diming.UserRecord
 	err := db.WithTx(ctx, func(tx pgx.Tx) error {
@@ -105,6 +113,15 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, up diming.UserUpdate) (d
 		}
 		if before.Version != up.Version {
 			return staleVersion(op, before.Version, before)
+		}
+		if up.Department != nil && *up.Department != "" {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM departments WHERE code = $1`, *up.Department).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return diming.E(op, diming.Invalid, map[string]string{"department": "没有代码为 " + *up.Department + " 的部门"})
+			}
 		}
 		var roles []string
 		if up.Roles != nil {
@@ -121,8 +138,10 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, up diming.UserUpdate) (d
 		after, err = scanUser(tx.QueryRow(ctx, `UPDATE users SET
 			display_name = coalesce($2, display_name), roles = coalesce($3, roles), scope = coalesce($4, scope),
 			disabled_at = CASE WHEN $5::bool IS NULL THEN disabled_at WHEN $5 THEN coalesce(disabled_at, now()) ELSE NULL END,
-			password_hash = coalesce($6, password_hash), version = version + 1
-			WHERE id = $1 RETURNING `+userCols, id, up.DisplayName, roles, up.Scope, up.Disabled, hash))
+			password_hash = coalesce($6, password_hash),
+			department = CASE WHEN $7::text IS NULL THEN department ELSE nullif($7, '') END, grade = coalesce($8, grade),
+			version = version + 1
+			WHERE id = $1 RETURNING `+userCols, id, up.DisplayName, roles, up.Scope, up.Disabled, hash, up.Department, grade))
 		if err != nil {
 			return err
 		}
@@ -245,11 +264,11 @@ func (db *DB) CreateGradedToken(ctx context.Context, userID int64, name string, 
 
 // FindToken returns the user of a live API token, or Unauthorized.
 func (db *DB) FindToken(ctx context.Context, token string) (*diming.User, error) {
-	var id int64
+	var id, tokenID int64
 	var grade *string
 	err := db.Pool.QueryRow(ctx, `UPDATE api_tokens t SET last_used_at = now() FROM users u
 		WHERE t.token_hash=$1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
-		  AND u.id = t.user_id AND u.disabled_at IS NULL RETURNING t.user_id, t.grade`, hashSecret(token)).Scan(&id, &grade)
+		  AND u.id = t.user_id AND u.disabled_at IS NULL RETURNING t.user_id, t.grade, t.id`, hashSecret(token)).Scan(&id, &grade, &tokenID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, diming.E("data.FindToken", diming.Unauthorized, "API 令牌无效、已吊销或已过期")
 	}
@@ -260,6 +279,7 @@ func (db *DB) FindToken(ctx context.Context, token string) (*diming.User, error)
 	if grade != nil { // a token reads no more than its user, and may read less
 		u.Grade = u.Grade.Min(diming.Grade(*grade))
 	}
+	u.TokenID = tokenID
 	return &u.User, err
 }
 

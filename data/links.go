@@ -255,14 +255,18 @@ func (db *DB) LogAccess(ctx context.Context, reads []sharing.Read) error {
 		return nil
 	}
 	actorID, actor := auditActor(ctx)
+	var tokenID *int64
+	if u := diming.UserFrom(ctx); u != nil && u.TokenID != 0 {
+		tokenID = &u.TokenID
+	}
 	owners, entities, ids, fields := make([]string, len(reads)), make([]string, len(reads)), make([]string, len(reads)), make([]string, len(reads))
 	for i, r := range reads {
 		f, _ := json.Marshal(r.Fields)
 		owners[i], entities[i], ids[i], fields[i] = r.Owner, r.Entity, r.EntityID, string(f)
 	}
-	_, err := db.Pool.Exec(ctx, `INSERT INTO access_log (actor_id, actor, request_id, owner, entity, entity_id, fields)
-		SELECT $1, $2, $3, o, e, i, ARRAY(SELECT jsonb_array_elements_text(f::jsonb)) FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS t(o, e, i, f)`,
-		actorID, actor, diming.RequestIDFrom(ctx), owners, entities, ids, fields)
+	_, err := db.Pool.Exec(ctx, `INSERT INTO access_log (actor_id, actor, request_id, owner, entity, entity_id, fields, token_id)
+		SELECT $1, $2, $3, o, e, i, ARRAY(SELECT jsonb_array_elements_text(f::jsonb)), $8 FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS t(o, e, i, f)`,
+		actorID, actor, diming.RequestIDFrom(ctx), owners, entities, ids, fields, tokenID)
 	return translate("data.LogAccess", err)
 }
 
@@ -271,6 +275,7 @@ type AccessEntry struct {
 	ID        int64    `json:"id"`
 	At        string   `json:"at"`
 	Actor     string   `json:"actor"`
+	TokenID   *int64   `json:"token_id,omitempty"`
 	RequestID string   `json:"request_id,omitempty"`
 	Owner     string   `json:"owner"`
 	Entity    string   `json:"entity"`
@@ -281,10 +286,10 @@ type AccessEntry struct {
 // FindAccessLog returns the reads of owner's sensitive data after id
 // afterID, oldest first, up to limit.
 func (db *DB) FindAccessLog(ctx context.Context, owner string, afterID int64, limit int) ([]AccessEntry, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, to_char(at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), actor, request_id,
+	rows, err := db.Pool.Query(ctx, `SELECT id, to_char(at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), actor, token_id, request_id,
 		owner, entity, entity_id, fields FROM access_log WHERE owner = $1 AND id > $2 ORDER BY id LIMIT $3`, owner, afterID, limit)
 	return collect("data.FindAccessLog", rows, err, func(r pgx.Row) (AccessEntry, error) {
 		var e AccessEntry
-		return e, r.Scan(&e.ID, &e.At, &e.Actor, &e.RequestID, &e.Owner, &e.Entity, &e.EntityID, &e.Fields)
+		return e, r.Scan(&e.ID, &e.At, &e.Actor, &e.TokenID, &e.RequestID, &e.Owner, &e.Entity, &e.EntityID, &e.Fields)
 	})
 }

@@ -60,6 +60,22 @@ type Collection struct {
 	// Staff collections need a signed-in caller and are limited to the
 	// caller's scope.
 	Staff bool
+	// Entity is the kind of record the features are in the registry of
+	// data grades (sharing): it grades each property by its name.
+	Entity string
+}
+
+// Only returns a copy of c with the properties keep accepts (the ones a
+// caller's grade allows).
+func (c *Collection) Only(keep func(Property) bool) *Collection {
+	out := *c
+	out.Props = make([]Property, 0, len(c.Props))
+	for _, p := range c.Props {
+		if keep(p) {
+			out.Props = append(out.Props, p)
+		}
+	}
+	return &out
 }
 
 // Prop returns the named property.
@@ -115,7 +131,7 @@ const divisionNameAt = `coalesce((SELECT n.name FROM division_names n WHERE n.co
 
 func divisions(level int, id, title string) *Collection {
 	return &Collection{
-		ID: "divisions_" + id, Title: title,
+		ID: "divisions_" + id, Entity: "division", Title: title,
 		Description: "行政区划（" + title + "）：代码、名称、类型、上级和有效期；带 datetime 时给出当日的名称",
 		From:        "divisions t", Geom: "t.geom", GeomType: "MultiPolygon",
 		Key: "t.code",
@@ -138,7 +154,7 @@ func divisions(level int, id, title string) *Collection {
 
 func boundaryLines() *Collection {
 	return &Collection{
-		ID: "boundary_lines", Title: "行政区域界线",
+		ID: "boundary_lines", Entity: "boundary_line", Title: "行政区域界线",
 		Description: "相邻行政区域之间的界线（含推导、勘定和联合管理的）",
 		From:        "boundary_lines t", Geom: "t.geom", GeomType: "MultiLineString",
 		Key: "t.id", KeyInt: true,
@@ -163,7 +179,7 @@ func boundaryLines() *Collection {
 // (boundary_markers.public, migration 006) makes public.
 func boundaryMarkers() *Collection {
 	return &Collection{
-		ID: "boundary_markers", Title: "界桩（公开）",
+		ID: "boundary_markers", Entity: "boundary_marker", Title: "界桩（公开）",
 		Description: "已公开的界桩；未公开的界桩不在此列",
 		From:        "boundary_markers t JOIN boundary_lines l ON l.id = t.line_id", Geom: "t.geom", GeomType: "Point",
 		Key: "t.id", KeyInt: true,
@@ -184,7 +200,7 @@ func boundaryMarkers() *Collection {
 
 func places() *Collection {
 	return &Collection{
-		ID: "places", Title: "标准地名",
+		ID: "places", Entity: "place", Title: "标准地名",
 		Description: "标准地名（含行政区划名称）；带 datetime 时给出当日有效的名称，含已成为历史的",
 		From:        "places t", Geom: "t.geom", GeomType: "Geometry",
 		Key: "t.id", KeyInt: true,
@@ -208,7 +224,7 @@ func places() *Collection {
 
 func heritage() *Collection {
 	return &Collection{
-		ID: "heritage", Title: "地名文化遗产",
+		ID: "heritage", Entity: "heritage", Title: "地名文化遗产",
 		Description: "地名文化遗产保护名录的条目；位置取其标准地名",
 		From:        "heritage_entries t LEFT JOIN places p ON p.id = t.place_id", Geom: "p.geom", GeomType: "Geometry",
 		Key: "t.id", KeyInt: true,
@@ -231,7 +247,7 @@ func heritage() *Collection {
 
 func streets() *Collection {
 	return &Collection{
-		ID: "streets", Title: "街路巷",
+		ID: "streets", Entity: "street", Title: "街路巷",
 		Description: "门牌所在的街、路、巷，线的方向为编号方向",
 		From:        "streets t", Geom: "t.geom", GeomType: "LineString",
 		Key: "t.id", KeyInt: true,
@@ -254,7 +270,7 @@ func streets() *Collection {
 // anything about residents.
 func doorplates() *Collection {
 	return &Collection{
-		ID: "doorplates", Title: "门牌（标准地址）",
+		ID: "doorplates", Entity: "doorplate", Title: "门牌（标准地址）",
 		Description: "在用门牌的标准地址与位置（出入口）；只含门牌上公开的内容",
 		From:        "plates t JOIN addresses a ON a.id = t.address_id", Geom: "a.position", GeomType: "Point",
 		Key: "t.id", KeyInt: true,
@@ -280,7 +296,7 @@ func doorplates() *Collection {
 
 func grids() *Collection {
 	return &Collection{
-		ID: "grids", Title: "社区网格（工作人员）", Staff: true,
+		ID: "grids", Entity: "grid", Title: "社区网格（工作人员）", Staff: true,
 		Description: "社区网格与网格员、网格民警（不含电话）；需登录，限本人管辖范围",
 		From:        "grids t", Geom: "t.geom", GeomType: "MultiPolygon",
 		Key: "t.id", KeyInt: true,
@@ -298,7 +314,7 @@ func grids() *Collection {
 
 func contacts() *Collection {
 	return &Collection{
-		ID: "contacts", Title: "社区联系信息（工作人员）", Staff: true,
+		ID: "contacts", Entity: "community", Title: "社区联系信息（工作人员）", Staff: true,
 		Description: "村（社区）办公地点、办公时间、服务电话和社区民警（不含个人电话）；需登录，限本人管辖范围",
 		From:        "community_info t JOIN divisions d ON d.code = t.community_code", Geom: "NULL::geometry", GeomType: "Geometry",
 		Key: "t.community_code",
@@ -318,7 +334,7 @@ func contacts() *Collection {
 
 func drafts() *Collection {
 	return &Collection{
-		ID: "drafts", Title: "命名更名申请（工作人员）", Staff: true,
+		ID: "drafts", Entity: "naming_application", Title: "命名更名申请（工作人员）", Staff: true,
 		Description: "办理中的地名命名、更名申请；需登录，限本人管辖范围",
 		From:        "naming_applications t", Geom: "t.geom", GeomType: "Geometry",
 		Key: "t.id", KeyInt: true,

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/diming/diming"
+	"github.com/diming/diming/doorplate"
 )
 
 // AddressRow is an address with what its GB/T 35639 form is made of.
@@ -66,6 +67,9 @@ func (a AddressRow) GB(u *diming.User) GBAddress {
 		if t, ok := chainTypes[c.Level]; ok {
 			out.Components = append(out.Components, GBComponent{t, c.Name})
 		}
+	}
+	if !Visible(u, "address", "floor", a.DivisionCode) || !Visible(u, "address", "room", a.DivisionCode) {
+		out.AddressValue = withoutRooms(a.FullText, doorplate.Address{Floor: a.Floor, Room: a.Room})
 	}
 	door := ""
 	if a.DoorNumber > 0 {

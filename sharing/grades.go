@@ -21,61 +21,14 @@ type FieldGrade struct {
 	// Phone fields carry a sibling FieldKind (work or personal); a caller
 	// below the field's grade sees them as the scan page shows them
 	// (doorplate.ShowPhone under the phone policy), not starred.
-	Phone bool   `json:"phone,omitempty"`
-	Note  string `json:"note,omitempty"`
-}
-
-// registry is every graded field. A field of a listed entity that is not
-// listed is internal: new fields stay out of public answers until someone
-// grades them.
-var registry = []FieldGrade{
-	// Divisions and standard names are published by law (公告).
-	{Entity: "division", Field: "*", Grade: diming.GradePublic, Note: "行政区划代码、名称、层级、驻地均为公开信息"},
-	{Entity: "place", Field: "*", Grade: diming.GradePublic, Note: "标准地名经公告公开"},
-	{Entity: "place", Field: "Reasons", Grade: diming.GradeInternal, Note: "命名理由（申请材料）"},
-	{Entity: "street", Field: "*", Grade: diming.GradePublic},
-	// Addresses: the text, code and position are on the plate itself.
-	{Entity: "address", Field: "ID", Grade: diming.GradePublic},
-	{Entity: "address", Field: "Code", Grade: diming.GradePublic, Note: "标准地址编码（一址一码）"},
-	{Entity: "address", Field: "DivisionCode", Grade: diming.GradePublic},
-	{Entity: "address", Field: "StreetID", Grade: diming.GradePublic},
-	{Entity: "address", Field: "AreaName", Grade: diming.GradePublic},
-	{Entity: "address", Field: "DoorNumber", Grade: diming.GradePublic},
-	{Entity: "address", Field: "DoorSuffix", Grade: diming.GradePublic},
-	{Entity: "address", Field: "Building", Grade: diming.GradePublic},
-	{Entity: "address", Field: "Unit", Grade: diming.GradePublic},
-	{Entity: "address", Field: "Floor", Grade: diming.GradeInternal, Note: "楼层与户室号只在门牌内部使用"},
-	{Entity: "address", Field: "Room", Grade: diming.GradeInternal, Note: "户室号"},
-	{Entity: "address", Field: "FullText", Grade: diming.GradePublic},
-	{Entity: "address", Field: "Pinyin", Grade: diming.GradePublic},
-	{Entity: "address", Field: "Position", Grade: diming.GradePublic},
-	{Entity: "address", Field: "PositionSource", Grade: diming.GradePublic},
-	{Entity: "address", Field: "Entrances", Grade: diming.GradeInternal},
-	{Entity: "address", Field: "Status", Grade: diming.GradePublic},
-	{Entity: "address", Field: "Lifecycle", Grade: diming.GradePublic},
-	{Entity: "address", Field: "ValidFrom", Grade: diming.GradePublic},
-	{Entity: "address", Field: "ValidTo", Grade: diming.GradePublic},
-	{Entity: "address", Field: "Version", Grade: diming.GradePublic},
-	// Plates: the public id is printed on the wall; batches are work data.
-	{Entity: "plate", Field: "*", Grade: diming.GradeInternal},
-	{Entity: "plate", Field: "PublicID", Grade: diming.GradePublic},
-	{Entity: "plate", Field: "AddressID", Grade: diming.GradePublic},
-	{Entity: "plate", Field: "Status", Grade: diming.GradePublic},
-	{Entity: "plate", Field: "ReplacedBy", Grade: diming.GradePublic},
-	{Entity: "plate", Field: "Code", Grade: diming.GradePublic},
-	{Entity: "plate", Field: "URL", Grade: diming.GradePublic},
-	{Entity: "plate", Field: "FullText", Grade: diming.GradePublic},
-	// Grids and community contacts: names and work phones are on the scan
-	// page; personal numbers are sensitive (DOMAIN.md rule 31).
-	{Entity: "grid", Field: "*", Grade: diming.GradePublic},
-	{Entity: "grid", Field: "WorkerPhone", Grade: diming.GradeSensitive, Phone: true, Note: "个人手机号按门牌页规则打码"},
-	{Entity: "grid", Field: "PolicePhone", Grade: diming.GradeSensitive, Phone: true},
-	{Entity: "community", Field: "*", Grade: diming.GradePublic},
-	{Entity: "community", Field: "PolicePhone", Grade: diming.GradeSensitive, Phone: true},
-	// Linked records: the record's own grade and its kind's schema decide
-	// the payload (see Mask); the envelope is graded here.
-	{Entity: "linked_record", Field: "*", Grade: diming.GradePublic},
-	{Entity: "linked_record", Field: "payload", Grade: diming.GradeSensitive, Note: "按部门登记的字段等级逐项打码"},
+	Phone bool `json:"phone,omitempty"`
+	// Rule names the rule that masks the field's content itself, field by
+	// field, when it holds other records: "kind" (a linked record's
+	// payload, by its kind's schema: Mask) or "snapshot" (an audit or
+	// change-feed snapshot, by the snapshot's entity: MaskSnapshot). Grade
+	// is then the grade of the content where no such rule applies.
+	Rule string `json:"rule,omitempty"`
+	Note string `json:"note,omitempty"`
 }
 
 // Registry returns the registry, for the API documentation.
@@ -89,9 +42,17 @@ type entityGrades struct {
 	phones bool
 }
 
+// norm is a field name as the registry compares it: answers name fields
+// in snake_case (division_code), snapshots by their Go names
+// (DivisionCode); both are the same field.
+func norm(field string) string {
+	return strings.ToLower(strings.ReplaceAll(field, "_", ""))
+}
+
 var registryIndex = sync.OnceValue(func() map[string]*entityGrades {
 	m := map[string]*entityGrades{}
 	for _, f := range registry {
+		f.Field = norm(f.Field)
 		e := m[f.Entity]
 		if e == nil {
 			e = &entityGrades{fields: map[string]FieldGrade{}, rest: diming.GradeInternal, top: diming.GradePublic}
@@ -122,10 +83,32 @@ func GradeOf(entity, field string) (diming.Grade, bool) {
 	if e == nil {
 		return diming.GradeInternal, false
 	}
-	if f, ok := e.fields[field]; ok {
+	if f, ok := e.fields[norm(field)]; ok {
 		return f.Grade, f.Phone
 	}
 	return e.rest, false
+}
+
+// Registered returns entity's own registry entry for field: every field an
+// answer shows has one (web's route test checks it); fields of snapshots
+// may fall back on the entity's "*" entry.
+func Registered(entity, field string) (FieldGrade, bool) {
+	e := registryIndex()[entity]
+	if e == nil {
+		return FieldGrade{}, false
+	}
+	f, ok := e.fields[norm(field)]
+	return f, ok
+}
+
+// Entities lists the entities of the registry, sorted.
+func Entities() []string {
+	out := make([]string, 0, len(registryIndex()))
+	for e := range registryIndex() {
+		out = append(out, e)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // wholly reports whether a caller of grade g sees every field of entity
@@ -169,6 +152,32 @@ func Visible(u *diming.User, entity, field, division string) bool {
 	return CallerGrade(u, division).Allows(g)
 }
 
+// Decision is what a caller sees of one field (Decide).
+type Decision int
+
+// The decisions.
+const (
+	FieldShown  Decision = iota // as stored
+	FieldMasked                 // starred (strings) or null
+	FieldPhone                  // a personal number the scan page's way (doorplate.ShowPhone)
+)
+
+// Decide is the one rule of what u sees of entity's field of a record in
+// division: the field as stored, masked (above u's grade), or, for a phone
+// field u may not see as stored, as the scan page shows it; and whether
+// showing it is a read of sensitive-grade data (to log). Unregistered
+// fields are internal.
+func Decide(u *diming.User, entity, field, division string) (d Decision, sensitive bool) {
+	g, phone := GradeOf(entity, field)
+	switch {
+	case phone && !PhonesVisible(u, division):
+		return FieldPhone, false
+	case phone || CallerGrade(u, division).Allows(g):
+		return FieldShown, g == diming.GradeSensitive
+	}
+	return FieldMasked, false
+}
+
 // Masked is what a starred value reads.
 const Masked = "***"
 
@@ -195,6 +204,7 @@ func MaskSnapshot(raw []byte, entity, division string, u *diming.User, policy do
 	}
 	var sensitive []string
 	changed := false
+	masked := map[string]any{}
 	for k, v := range obj {
 		if strings.HasSuffix(k, "Kind") && obj[strings.TrimSuffix(k, "Kind")] != nil {
 			continue
@@ -210,6 +220,9 @@ func MaskSnapshot(raw []byte, entity, division string, u *diming.User, policy do
 			continue
 		}
 		changed = true
+		var orig any
+		_ = json.Unmarshal(v, &orig)
+		masked[k] = orig
 		switch {
 		case len(v) > 0 && v[0] == '"':
 			obj[k] = json.RawMessage(`"` + Masked + `"`)
@@ -219,6 +232,18 @@ func MaskSnapshot(raw []byte, entity, division string, u *diming.User, policy do
 	}
 	if !changed {
 		return raw, sensitive
+	}
+	derived := make(map[string]any, len(obj))
+	for k, v := range obj {
+		var x any
+		_ = json.Unmarshal(v, &x)
+		derived[k] = x
+	}
+	Derive(entity, derived, masked)
+	for _, k := range []string{"FullText", "Pinyin", "full_text", "pinyin"} {
+		if x, ok := derived[k]; ok {
+			obj[k], _ = json.Marshal(x)
+		}
 	}
 	out, err := json.Marshal(obj)
 	if err != nil {
@@ -231,4 +256,60 @@ func MaskSnapshot(raw []byte, entity, division string, u *diming.User, policy do
 func isEmpty(v json.RawMessage) bool {
 	s := string(v)
 	return s == `""` || s == "null" || s == "{}" || s == "[]"
+}
+
+// DivisionField is the field of entity's records that names the division
+// they lie in (the scope CallerGrade reads): division_code unless listed.
+func DivisionField(entity string) string {
+	switch entity {
+	case "division":
+		return "code"
+	case "grid", "community", "grid_summary":
+		return "community_code"
+	case "boundary_marker":
+		return "side_code"
+	case "boundary_line":
+		return "left_code"
+	}
+	return "division_code"
+}
+
+// Derive applies what masking some fields of a record means for the fields
+// made from them: an address's full text names its floor and room last
+// (doorplate.Components), so with those masked the text loses them, and
+// its pinyin, which cannot be cut by component, is masked. masked holds
+// the values of the fields just masked, by name; obj is the record's JSON.
+func Derive(entity string, obj map[string]any, masked map[string]any) {
+	if entity != "address" || len(masked) == 0 {
+		return
+	}
+	var a doorplate.Address
+	for k, v := range masked {
+		s, _ := v.(string)
+		switch norm(k) {
+		case "floor":
+			a.Floor = s
+		case "room":
+			a.Room = s
+		}
+	}
+	if a.Floor == "" && a.Room == "" {
+		return
+	}
+	for _, k := range []string{"full_text", "FullText"} {
+		if full, ok := obj[k].(string); ok {
+			obj[k] = withoutRooms(full, a)
+		}
+	}
+	for _, k := range []string{"pinyin", "Pinyin"} {
+		if p, ok := obj[k].(string); ok && p != "" {
+			obj[k] = Masked
+		}
+	}
+}
+
+// withoutRooms is an address's full text without the floor and room of a
+// (doorplate.Components puts them last).
+func withoutRooms(full string, a doorplate.Address) string {
+	return strings.TrimSuffix(full, strings.Join(doorplate.Components(nil, "", doorplate.Address{Floor: a.Floor, Room: a.Room}), ""))
 }

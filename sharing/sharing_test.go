@@ -136,3 +136,43 @@ func TestMaskSnapshotKeepsPhoneRule(t *testing.T) {
 		t.Errorf("public address snapshot = %s, want the room masked", out)
 	}
 }
+
+func TestDecide(t *testing.T) {
+	staff := &diming.User{Username: "s", Scope: "330699", Roles: []diming.Role{diming.RoleApprover}}
+	secret := &diming.User{Username: "x", Scope: "330699", Roles: []diming.Role{diming.RoleApprover}, Grade: diming.GradeSensitive}
+	open := &diming.User{Username: "o", Scope: "330699", Roles: []diming.Role{diming.RoleApprover}, Grade: diming.GradePublic}
+	tests := []struct {
+		name          string
+		u             *diming.User
+		entity, field string
+		division      string
+		want          Decision
+		sensitive     bool
+	}{
+		{"anonymous, public field", nil, "address", "full_text", "330699001001", FieldShown, false},
+		{"anonymous, room", nil, "address", "room", "330699001001", FieldMasked, false},
+		{"staff, room", staff, "address", "room", "330699001001", FieldShown, false},
+		{"staff outside scope, room", staff, "address", "room", "330602001001", FieldMasked, false},
+		{"public-grade token, room", open, "address", "room", "330699001001", FieldMasked, false},
+		{"staff, personal phone", staff, "grid", "worker_phone", "330699001001", FieldPhone, false},
+		{"sensitive, personal phone", secret, "grid", "worker_phone", "330699001001", FieldShown, true},
+		{"unregistered field is internal", nil, "address", "no_such_field", "330699001001", FieldMasked, false},
+		{"snake and Go names are one field", nil, "address", "Room", "330699001001", FieldMasked, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, s := Decide(tt.u, tt.entity, tt.field, tt.division)
+			if d != tt.want || s != tt.sensitive {
+				t.Errorf("Decide() = %v, %v, want %v, %v", d, s, tt.want, tt.sensitive)
+			}
+		})
+	}
+}
+
+func TestDeriveAddressText(t *testing.T) {
+	obj := map[string]any{"full_text": "若耶县胜利街3号2幢1单元6层602室", "pinyin": "Ruoye Xian ... 602 Shi", "floor": Masked, "room": Masked}
+	Derive("address", obj, map[string]any{"floor": "6", "room": "602"})
+	if obj["full_text"] != "若耶县胜利街3号2幢1单元" || obj["pinyin"] != Masked {
+		t.Errorf("Derive() = %v, want the text without floor and room and the pinyin masked", obj)
+	}
+}

@@ -171,19 +171,26 @@ func handleLineExport(svc *boundaries.Service) echo.HandlerFunc {
 			return err
 		}
 		var buf bytes.Buffer
+		grade := exportGrader(c)
 		name := "boundary-lines"
 		if id != 0 {
 			name = "boundary-line-" + strconv.FormatInt(id, 10)
 		}
 		switch c.QueryParam("format") {
 		case "", "geojson":
-			if err := boundaries.WriteGeoJSON(&buf, es); err != nil {
+			if err := boundaries.WriteGeoJSON(&buf, es, grade.record); err != nil {
+				return err
+			}
+			if err := grade.done(c); err != nil {
 				return err
 			}
 			c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.geojson"`)
 			return c.Blob(http.StatusOK, "application/geo+json", buf.Bytes())
 		case "kml":
-			if err := boundaries.WriteKML(&buf, name, es); err != nil {
+			if err := boundaries.WriteKML(&buf, name, es, grade.record); err != nil {
+				return err
+			}
+			if err := grade.done(c); err != nil {
 				return err
 			}
 			c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.kml"`)

@@ -113,6 +113,7 @@ func handleAddressExport(st SharingStore) echo.HandlerFunc {
 			return err
 		}
 		c.Response().Header().Set(echo.HeaderContentType, "application/x-ndjson")
+		c.Response().Header().Set(HeaderGrade, string(callerGrade(u))) // AddressRow.GB grades each address
 		c.Response().WriteHeader(http.StatusOK)
 		w := bufio.NewWriterSize(c.Response(), 64<<10)
 		enc := json.NewEncoder(w)
@@ -123,11 +124,13 @@ func handleAddressExport(st SharingStore) echo.HandlerFunc {
 	}
 }
 
+// gradeDTO is one grade as /grades lists it.
+type gradeDTO struct {
+	Grade diming.Grade `json:"grade"`
+	Label string       `json:"label"`
+}
+
 func handleGrades() echo.HandlerFunc {
-	type gradeDTO struct {
-		Grade diming.Grade `json:"grade"`
-		Label string       `json:"label"`
-	}
 	return func(c echo.Context) error {
 		gs := make([]gradeDTO, 0, len(diming.Grades))
 		for _, g := range diming.Grades {
@@ -447,6 +450,7 @@ func handleChangesExport(st SharingStore, policy doorplate.PhonePolicy) echo.Han
 			}
 		}()
 		c.Response().Header().Set(echo.HeaderContentType, "application/x-ndjson")
+		c.Response().Header().Set(HeaderGrade, string(callerGrade(u))) // sharing.Changes masked each snapshot
 		c.Response().WriteHeader(http.StatusOK)
 		w := bufio.NewWriterSize(c.Response(), 64<<10)
 		var line []byte

@@ -125,7 +125,7 @@ func (h *ogcAPI) landing(c echo.Context) error {
 	if wantHTML(c) {
 		return h.html(c, "landing", body)
 	}
-	return c.JSON(http.StatusOK, body)
+	return c.JSON(http.StatusOK, ogcDoc(body))
 }
 
 var conformsTo = []string{
@@ -150,7 +150,7 @@ func (h *ogcAPI) conformance(c echo.Context) error {
 	if wantHTML(c) {
 		return h.html(c, "conformance", body)
 	}
-	return c.JSON(http.StatusOK, body)
+	return c.JSON(http.StatusOK, ogcDoc(body))
 }
 
 // visible returns the collection named id as the caller may see it:
@@ -171,7 +171,7 @@ func (h *ogcAPI) visible(c echo.Context, id string) (*ogc.Collection, error) {
 		return nil, diming.E("ogc.collection", diming.Unauthorized,
 			fmt.Sprintf("集合 %s 仅供工作人员使用：请带上 API 令牌（请求头 Authorization: Bearer <令牌>）", id))
 	}
-	return col, nil
+	return gradedCollection(c, col), nil
 }
 
 // chinaExtent is the spatial extent every collection declares.
@@ -216,7 +216,7 @@ func (h *ogcAPI) collections(c echo.Context) error {
 	if wantHTML(c) {
 		return h.html(c, "collections", body)
 	}
-	return c.JSON(http.StatusOK, body)
+	return c.JSON(http.StatusOK, ogcDoc(body))
 }
 
 func (h *ogcAPI) collection(c echo.Context) error {
@@ -232,7 +232,7 @@ func (h *ogcAPI) collection(c echo.Context) error {
 		doc["properties"] = col.Props
 		return h.html(c, "collection", doc)
 	}
-	return c.JSON(http.StatusOK, doc)
+	return c.JSON(http.StatusOK, ogcDoc(doc))
 }
 
 var jsonSchemaType = map[ogc.Type][2]string{
@@ -254,7 +254,7 @@ func (h *ogcAPI) queryables(c echo.Context) error {
 		}
 		props[p.Name] = s
 	}
-	return c.JSON(http.StatusOK, map[string]any{
+	return c.JSON(http.StatusOK, ogcDoc{
 		"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": h.base + "/collections/" + col.ID + "/queryables",
 		"type": "object", "title": col.Title, "properties": props,
 	})

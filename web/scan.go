@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/diming/diming"
 	"github.com/diming/diming/doorplate"
 	"github.com/labstack/echo/v4"
 )
@@ -27,10 +28,10 @@ func handleScan(s *doorplate.Service) echo.HandlerFunc {
 	renderHTML := func(res doorplate.ScanResult) ([]byte, error) {
 		var b bytes.Buffer
 		b.Grow(4096)
-		writeScanPage(&b, res)
+		writeScanPage(&b, publicScan(res))
 		return b.Bytes(), nil
 	}
-	renderJSON := func(res doorplate.ScanResult) ([]byte, error) { return json.Marshal(toScanDTO(res)) }
+	renderJSON := func(res doorplate.ScanResult) ([]byte, error) { return json.Marshal(toScanDTO(publicScan(res))) }
 	return func(c echo.Context) error {
 		format, render, ctype := "html", renderHTML, echo.MIMETextHTMLCharsetUTF8
 		if strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON) {
@@ -42,6 +43,7 @@ func handleScan(s *doorplate.Service) echo.HandlerFunc {
 		}
 		h := c.Response().Header()
 		h.Set("Cache-Control", "no-cache")
+		h.Set(HeaderGrade, string(diming.GradePublic)) // the same page for every caller: publicScan
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:")
 		h.Add("Vary", "Accept")
 		// A stated length spares the page chunked encoding (it is larger

@@ -98,6 +98,7 @@ func NewServer(logger *slog.Logger, cfg Config, d Deps) http.Handler {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = httpErrorHandler(logger)
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	e.JSONSerializer = gradedJSON{logger: logger, policy: phonePolicy(d), log: accessLogger(d)}
 	reg := prometheus.NewRegistry()
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())

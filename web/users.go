@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -123,6 +124,8 @@ type userUpdateRequest struct {
 	Scope       *string   `json:"scope"`
 	Disabled    *bool     `json:"disabled"`
 	Password    *string   `json:"password"`
+	Department  *string   `json:"department"`
+	Grade       *string   `json:"grade"`
 	Version     int       `json:"version"`
 }
 
@@ -130,6 +133,9 @@ func (r userUpdateRequest) Valid(context.Context) map[string]string {
 	p := map[string]string{}
 	if r.Version < 1 {
 		p["version"] = diming.MsgVersion
+	}
+	if r.Grade != nil && !diming.Grade(*r.Grade).Valid() {
+		p["grade"] = "数据等级须为 public、internal 或 sensitive"
 	}
 	return p
 }
@@ -153,7 +159,15 @@ func handleUserUpdate(store UserAdmin) echo.HandlerFunc {
 		if err := diming.Authorize(actor, diming.RoleAdmin, target.Scope); err != nil {
 			return err
 		}
-		up := diming.UserUpdate{DisplayName: req.DisplayName, Scope: req.Scope, Disabled: req.Disabled, Password: req.Password, Version: req.Version}
+		up := diming.UserUpdate{DisplayName: req.DisplayName, Scope: req.Scope, Disabled: req.Disabled, Password: req.Password,
+			Department: req.Department, Version: req.Version}
+		if req.Grade != nil {
+			g := diming.Grade(*req.Grade)
+			if err := authorizeGrade(actor, target.Grade, g); err != nil {
+				return err
+			}
+			up.Grade = &g
+		}
 		if req.Scope != nil {
 			if err := diming.Authorize(actor, diming.RoleAdmin, *req.Scope); err != nil {
 				return err
@@ -172,6 +186,23 @@ func handleUserUpdate(store UserAdmin) echo.HandlerFunc {
 		}
 		return c.JSON(http.StatusOK, toUserRecordDTO(u))
 	}
+}
+
+// authorizeGrade refuses an admin a grade change above their own grade:
+// neither giving a grade they do not hold nor changing an account graded
+// above them (Forbidden).
+func authorizeGrade(admin *diming.User, from, to diming.Grade) error {
+	own := sharing.CallerGrade(admin, admin.Scope)
+	if from == "" {
+		from = diming.GradeInternal
+	}
+	for _, g := range []diming.Grade{from, to} {
+		if !own.Allows(g) {
+			return &diming.Error{Op: "web.users", Kind: diming.Forbidden, Fields: map[string]string{"grade": "不能高于你自己的等级 " + string(own)},
+				Msg: fmt.Sprintf("你的数据等级是“%s”，不能授予或改动“%s”等级的账号", own.Label(), g.Label())}
+		}
+	}
+	return nil
 }
 
 type tokenRequest struct {

@@ -135,6 +135,19 @@ func TestUserAddBootstrapsAdmin(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "已存在") {
 		t.Fatalf("user add of an existing name = %v, want 已存在 (already exists)", err)
 	}
+	out.Reset()
+	err = run(t.Context(), []string{"user", "set-grade", "-username", "root-admin", "-grade", "sensitive"}, getenv, strings.NewReader(""), &out, io.Discard)
+	if err != nil || !strings.Contains(out.String(), "grade sensitive") {
+		t.Fatalf("user set-grade = %v, %q", err, out.String())
+	}
+	err = run(t.Context(), []string{"user", "set-grade", "-username", "root-admin", "-grade", "secret"}, getenv, strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "grade") {
+		t.Fatalf("user set-grade -grade secret = %v, want a grade complaint", err)
+	}
+	err = run(t.Context(), []string{"user", "set-grade", "-username", "root-admin", "-department", "nosuch"}, getenv, strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "nosuch") {
+		t.Fatalf("user set-grade -department nosuch = %v, want the department named", err)
+	}
 }
 
 func TestConfigValidate(t *testing.T) {

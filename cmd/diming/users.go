@@ -20,8 +20,13 @@ import (
 // password comes from DIMING_PASSWORD-free stdin, never from a flag, so it
 // does not land in shell history.
 func userCommand(ctx context.Context, cfg Config, logger *slog.Logger, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	const usage = "usage: diming user add -username NAME -roles admin[,...] [-scope CODE] [-name DISPLAY] < password\n" +
+		"       diming user set-grade -username NAME [-grade public|internal|sensitive] [-department CODE]"
+	if len(args) > 0 && args[0] == "set-grade" {
+		return userSetGrade(ctx, cfg, logger, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: diming user add -username NAME -roles admin[,...] [-scope CODE] [-name DISPLAY] < password")
+		return errors.New(usage)
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -55,6 +60,48 @@ func userCommand(ctx context.Context, cfg Config, logger *slog.Logger, args []st
 		return describe(err)
 	}
 	fmt.Fprintf(stdout, "created user %s (id %d) with roles %v, scope %q\n", u.Username, u.ID, u.Roles, u.Scope)
+	return nil
+}
+
+// userSetGrade is `diming user set-grade`: it changes the data grade and
+// the department of an account (audited as user.update, like the API).
+// An empty -department takes the account out of its department.
+func userSetGrade(ctx context.Context, cfg Config, logger *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("user set-grade", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	username := fs.String("username", "", "login name")
+	grade := fs.String("grade", "", "data grade the account reads: public, internal or sensitive")
+	department := fs.String("department", "", "department code; empty to clear")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var up diming.UserUpdate
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "grade":
+			g := diming.Grade(*grade)
+			up.Grade = &g
+		case "department":
+			up.Department = department
+		}
+	})
+	if *username == "" || (up.Grade == nil && up.Department == nil) {
+		return errors.New("usage: diming user set-grade -username NAME [-grade public|internal|sensitive] [-department CODE]")
+	}
+	db, err := openDB(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := findUsername(ctx, db, *username)
+	if err != nil {
+		return err
+	}
+	up.Version = u.Version
+	if u, err = db.UpdateUser(ctx, u.ID, up); err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(stdout, "user %s (id %d): grade %s, department %q\n", u.Username, u.ID, u.Grade, u.Department)
 	return nil
 }
 
