@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/sharing"
@@ -216,10 +217,11 @@ const scanLinksSQL = `(SELECT json_agg(json_build_object('dn', d.name, 'kl', k.l
   WHERE l.address_id = a.id AND l.status = 'active')`
 
 // scanLinksText turns scanLinksSQL's JSON into what the scan page shows
-// (sharing.ScanText decides what is public).
-func scanLinksText(raw []byte, day string) string {
+// at now (sharing.ScanText decides what is public) and when that changes
+// by the calendar alone (sharing.ScanUntil; zero: never).
+func scanLinksText(raw []byte, now time.Time) (string, time.Time) {
 	if len(raw) == 0 {
-		return ""
+		return "", time.Time{}
 	}
 	var in []struct {
 		DN string              `json:"dn"`
@@ -232,7 +234,7 @@ func scanLinksText(raw []byte, day string) string {
 		T  string              `json:"t"`
 	}
 	if err := json.Unmarshal(raw, &in); err != nil {
-		return ""
+		return "", time.Time{}
 	}
 	links := make([]sharing.Linked, 0, len(in))
 	for _, x := range in {
@@ -245,7 +247,7 @@ func scanLinksText(raw []byte, day string) string {
 		}
 		links = append(links, l)
 	}
-	return sharing.ScanText(links, day)
+	return sharing.ScanText(links, sharing.Today(now)), sharing.ScanUntil(links, now)
 }
 
 // LogAccess appends reads of sensitive data to the access log, attributed
