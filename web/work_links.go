@@ -350,11 +350,12 @@ func newKindForm(k sharing.Kind, d sharing.Department) kindForm {
 // accessLogPage is /work/access-log: the reads of a department's
 // sensitive data, newest first, filtered and paged.
 type accessLogPage struct {
-	Filter  data.AccessFilter
-	Owners  []sharing.Department // for national admins: whose log
-	Entries []data.AccessEntry
-	Older   string // the next page's query, "" at the end
-	Newest  string // back to the first page, "" on it
+	Filter    data.AccessFilter
+	OwnerName string
+	Owners    []sharing.Department // for national admins: whose log
+	Entries   []data.AccessEntry
+	Older     string // the next page's query, "" at the end
+	Newest    string // back to the first page, "" on it
 }
 
 const accessLogPageSize = 50
@@ -380,7 +381,14 @@ func handleAccessLogPage(p *pages, st SharingStore) echo.HandlerFunc {
 			return err
 		}
 		f.Desc, f.After, f.Limit = true, 0, accessLogPageSize
-		data.Filter = f
+		data.Filter, data.OwnerName = f, f.Owner
+		if f.Owner != "" {
+			d, err := st.FindDepartment(ctx, f.Owner)
+			if err != nil {
+				return err
+			}
+			data.OwnerName = d.Name
+		}
 		if data.Entries, err = st.FindAccessLog(ctx, f); err != nil {
 			return err
 		}

@@ -53,7 +53,7 @@ func TestLinksInBrowser(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(size.w, size.h), chromedp.Sleep(300*time.Millisecond)); err != nil {
 				t.Fatal(err)
 			}
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -202,4 +202,101 @@ func linkedCount(t *testing.T, e linkEnv, dept string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestLinkPagesFollowRoles: the 一址一码 pages and menu entries are there
+// for the roles that use them and refused to the others; a national admin
+// registers a kind on a department's behalf; the access log filters by
+// user and date and names a bad date.
+func TestLinkPagesFollowRoles(t *testing.T) {
+	e := newLinkEnv(t)
+	n := e.county[4:]
+	for _, tt := range []struct {
+		user        string
+		path        string
+		status      int
+		menu, hides []string
+	}{
+		{"natadmin" + n, "/work/departments", 200, []string{"部门与数据类别", "一址一码", "访问日志"}, nil},
+		{e.fireUser, "/work/links", 200, []string{"数据类别", "一址一码", "访问日志"}, []string{"部门与数据类别", "门牌"}},
+		{e.fireUser, "/work/departments/" + e.market, 403, nil, nil},
+		{e.approver, "/work/links", 403, []string{"门牌"}, []string{"一址一码", "访问日志"}},
+		{e.approver, "/work/access-log", 403, nil, nil},
+		{e.approver, "/work/departments", 403, nil, nil},
+	} {
+		c := e.api(t, tt.user)
+		st, body := c.raw(tt.path)
+		if st != tt.status {
+			t.Errorf("%s GET %s = %d, want %d:\n%.400s", tt.user, tt.path, st, tt.status, body)
+			continue
+		}
+		_, home := c.raw("/work")
+		nav := string(home)
+		if i := strings.Index(nav, "</nav>"); i > 0 {
+			nav = nav[:i]
+		}
+		for _, m := range tt.menu {
+			if !strings.Contains(nav, ">"+m+"<") {
+				t.Errorf("%s's menu lacks %s", tt.user, m)
+			}
+		}
+		for _, m := range tt.hides {
+			if strings.Contains(nav, ">"+m+"<") {
+				t.Errorf("%s's menu shows %s", tt.user, m)
+			}
+		}
+	}
+	// A department account lands on its own department's page.
+	if st, body := e.api(t, e.fireUser).raw("/work/departments"); st != 200 || !strings.Contains(string(body), "消防救援大队 · 数据类别") {
+		t.Errorf("department account GET /work/departments = %d:\n%.300s", st, body)
+	}
+	// The national admin registers a kind for the market department, not
+	// above its grade.
+	admin := e.api(t, "natadmin"+n)
+	st, out := admin.do("PUT", "/api/v1/departments/"+e.market+"/kinds/permit", map[string]any{"label": "许可证", "grade": "public",
+		"fields": []map[string]any{{"name": "no", "label": "编号", "type": "string", "grade": "internal"}}})
+	mustStatus(t, "admin registers a kind", st, 200, out)
+	st, out = admin.do("PUT", "/api/v1/departments/"+e.market+"/kinds/permit", map[string]any{"label": "许可证", "grade": "public",
+		"fields": []map[string]any{{"name": "no", "label": "编号", "type": "string", "grade": "sensitive"}}})
+	if fields, _ := out["error"].(map[string]any)["fields"].(map[string]any); st != 422 || fields["fields[0].grade"] == nil {
+		t.Errorf("a field above the department's grade = %d %v, want 422 on fields[0].grade", st, out)
+	}
+	st, out = e.api(t, e.mktUser).do("PUT", "/api/v1/departments/"+e.fire+"/kinds/x1", map[string]any{"label": "x", "grade": "public",
+		"fields": []map[string]any{{"name": "no", "label": "编号", "type": "string", "grade": "public"}}})
+	mustStatus(t, "another department's kind", st, 403, out)
+
+	// The access log, filtered.
+	fire := e.token(t, e.fireTok)
+	st, out = fire.do("POST", "/api/v1/links", map[string]any{"address_code": e.addrCode, "kind": "check", "ref": "F-1",
+		"payload": map[string]any{"checked_on": "2026-03-01", "inspector_phone": "13812345678"}})
+	mustStatus(t, "link", st, 201, out)
+	if st, out = fire.do("GET", "/api/v1/addresses/"+e.addrCode+"/links", nil); st != 200 {
+		t.Fatalf("read links = %d %v", st, out)
+	}
+	count := func(q string) int {
+		t.Helper()
+		st, out := fire.do("GET", "/api/v1/access-log?"+q, nil)
+		mustStatus(t, "access log "+q, st, 200, out)
+		return len(out["entries"].([]any))
+	}
+	today := time.Now().In(time.FixedZone("CST", 8*3600))
+	if n := count("actor=" + e.fireUser); n != 1 {
+		t.Errorf("entries by %s = %d, want 1", e.fireUser, n)
+	}
+	if n := count("actor=nobody"); n != 0 {
+		t.Errorf("entries by nobody = %d", n)
+	}
+	if n := count("from=" + today.Format(time.DateOnly) + "&to=" + today.Format(time.DateOnly)); n != 1 {
+		t.Errorf("entries today = %d, want 1", n)
+	}
+	if n := count("from=" + today.AddDate(0, 0, 1).Format(time.DateOnly)); n != 0 {
+		t.Errorf("entries from tomorrow = %d", n)
+	}
+	st, out = fire.do("GET", "/api/v1/access-log?from=2026-13-01", nil)
+	if fields, _ := out["error"].(map[string]any)["fields"].(map[string]any); st != 422 || fields["from"] == nil {
+		t.Errorf("a bad date = %d %v, want 422 naming from", st, out)
+	}
+	if st, body := fire.raw("/work/access-log?actor=" + e.fireUser); st != 200 || !strings.Contains(string(body), "payload.inspector_phone") {
+		t.Errorf("access log page = %d:\n%.400s", st, body)
+	}
 }
