@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -126,8 +127,8 @@ type departmentPage struct {
 	Admin      bool
 	Accounts   []diming.UserRecord
 	Grades     []gradeOption // up to the department's grade
-	FieldTypes []gradeOption // reused as value/label pairs
-	Scope      string        // default scope of a new account
+	FieldTypes []typeOption
+	Scope      string // default scope of a new account
 }
 
 func handleDepartmentPage(p *pages, d Deps) echo.HandlerFunc {
@@ -150,7 +151,7 @@ func handleDepartmentPage(p *pages, d Deps) echo.HandlerFunc {
 		data := departmentPage{Dept: dept, CanEdit: true, Admin: admin, Grades: gradeOptions(diming.GradePublic, dept.Grade),
 			Scope: u.Scope}
 		for _, t := range []sharing.FieldType{sharing.TypeString, sharing.TypeNumber, sharing.TypeDate, sharing.TypeEnum, sharing.TypeBool} {
-			data.FieldTypes = append(data.FieldTypes, gradeOption{diming.Grade(t), fieldTypeLabel(t)})
+			data.FieldTypes = append(data.FieldTypes, typeOption{t, fieldTypeLabel(t)})
 		}
 		if data.Kinds, err = st.FindKinds(ctx, code); err != nil {
 			return err
@@ -168,6 +169,11 @@ func handleDepartmentPage(p *pages, d Deps) echo.HandlerFunc {
 		}
 		return p.render(c, http.StatusOK, "department", pageData{Title: dept.Name + " · 数据类别", Active: "departments", Data: data})
 	}
+}
+
+type typeOption struct {
+	Type  sharing.FieldType
+	Label string
 }
 
 func fieldTypeLabel(t sharing.FieldType) string {
@@ -409,6 +415,10 @@ func handleAccessLogPage(p *pages, st SharingStore) echo.HandlerFunc {
 func linkFuncs() map[string]any {
 	return map[string]any{
 		"ftype": fieldTypeLabel,
+		"kindJSON": func(k sharing.Kind) string {
+			b, _ := json.Marshal(k)
+			return string(b)
+		},
 		"gradeLabel": func(g diming.Grade) string {
 			if g == "" {
 				g = diming.GradeInternal

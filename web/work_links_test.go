@@ -84,7 +84,7 @@ func TestLinksInBrowser(t *testing.T) {
 	// The admin registers the department, its kind and its account.
 	mustSignIn(t, ctx, e.srv.URL, admin, "/work/departments")
 	mustWaitText(t, ctx, "h1", "部门与数据类别")
-	if nav := mustText(t, ctx, "nav"); !strings.Contains(nav, "部门与数据类别") || !strings.Contains(nav, "访问日志") {
+	if nav := text(ctx, "nav"); !strings.Contains(nav, "部门与数据类别") || !strings.Contains(nav, "访问日志") {
 		t.Errorf("admin menu = %q, want the departments and the access log", nav)
 	}
 	do("register the department",
@@ -93,6 +93,7 @@ func TestLinksInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#dept-form select[name=grade]`), "sensitive"),
 		chromedp.Click(chromedp.CSS(`#dept-form button[type=submit]`)))
 	mustWaitText(t, ctx, "h1", "消防救援大队 · 数据类别")
+	waitTrue(t, ctx, "links.js runs", `document.querySelectorAll('.field-row').length > 0`)
 	do("fill the kind",
 		chromedp.SendKeys(chromedp.CSS(`#kind-form [data-kind-code]`), "check"),
 		chromedp.SendKeys(chromedp.CSS(`#kind-form input[name=label]`), "消防安全检查"),
@@ -107,6 +108,17 @@ func TestLinksInBrowser(t *testing.T) {
 	shoot("department-form")
 	do("save the kind", chromedp.Click(chromedp.CSS(`#kind-form button[type=submit]`)))
 	mustWaitText(t, ctx, "[data-kind=check]", "检查员手机")
+	// 修改 fills the form with the kind; a field added saves version 2.
+	waitTrue(t, ctx, "links.js runs", `document.querySelectorAll('.field-row').length > 0`)
+	do("edit the kind", chromedp.Click(chromedp.CSS(`[data-edit-kind]`)))
+	if got := eval[string](t, ctx, `document.querySelector('[data-kind-code]').value + ' ' + document.querySelectorAll('.field-row').length +
+		' ' + document.querySelector('.field-row:nth-child(2) [data-f=values]').value`); got != "check 3 合格,限期整改" {
+		t.Errorf("the edit form holds %q, want the kind, its 3 fields and the enum's values", got)
+	}
+	do("add a field", chromedp.Click(chromedp.CSS(`[data-add-field]`)), setValue(`.field-row:nth-child(4) [data-f=name]`, "floors"),
+		setValue(`.field-row:nth-child(4) [data-f=label]`, "层数"), setValue(`.field-row:nth-child(4) [data-f=type]`, "number"),
+		chromedp.Click(chromedp.CSS(`#kind-form button[type=submit]`)))
+	mustWaitText(t, ctx, "[data-kind=check]", "第 2 版")
 	do("open the account form", js(`(document.querySelector('#account-form').closest('details').open = true)`),
 		chromedp.SendKeys(chromedp.CSS(`#account-form input[name=username]`), officer),
 		chromedp.SendKeys(chromedp.CSS(`#account-form input[name=display_name]`), "王消防"),
@@ -123,10 +135,11 @@ func TestLinksInBrowser(t *testing.T) {
 	// The officer attaches a record through the generated form.
 	mustSignIn(t, ctx, e.srv.URL, officer, "/work/links?code="+code)
 	mustWaitText(t, ctx, "#h-address", "胜利街8号")
-	if nav := mustText(t, ctx, "nav"); !strings.Contains(nav, "一址一码") || strings.Contains(nav, "门牌") {
+	if nav := text(ctx, "nav"); !strings.Contains(nav, "一址一码") || strings.Contains(nav, "门牌") {
 		t.Errorf("officer menu = %q, want 一址一码 and no doorplate work", nav)
 	}
 	form := `#attach-check `
+	waitTrue(t, ctx, "the attach form is wired", `document.querySelector('#attach-check')?.dataset.enhanced === '1'`)
 	do("attach without the date", chromedp.SendKeys(chromedp.CSS(form+`input[name=ref]`), "XF-2026-001"),
 		chromedp.SetValue(chromedp.CSS(form+`select[name="payload.result"]`), "合格"),
 		chromedp.SendKeys(chromedp.CSS(form+`input[name="payload.inspector_phone"]`), "13812345678"),
@@ -139,7 +152,7 @@ func TestLinksInBrowser(t *testing.T) {
 	do("attach", setValue(form+`input[name="payload.checked_on"]`, "2026-03-01"), setValue(form+`input[name=valid_to]`, "2099-03-01"),
 		chromedp.Click(chromedp.CSS(form+`button[type=submit]`)))
 	mustWaitText(t, ctx, "table.records", "XF-2026-001")
-	if row := mustText(t, ctx, "table.records tbody tr"); !strings.Contains(row, "合格") || !strings.Contains(row, "13812345678") {
+	if row := text(ctx, "table.records tbody tr"); !strings.Contains(row, "合格") || !strings.Contains(row, "13812345678") {
 		t.Errorf("the record's row = %q, want the result and (sensitive account) the phone", row)
 	}
 	shoot("links")
@@ -162,7 +175,7 @@ func TestLinksInBrowser(t *testing.T) {
 	do("upload", chromedp.SetUploadFiles(chromedp.CSS(`#bulk-form input[type=file]`), []string{bad}),
 		chromedp.Click(chromedp.CSS(`#bulk-form button[type=submit]`)))
 	mustWaitText(t, ctx, "#bulk-result", "未写入任何记录")
-	res := mustText(t, ctx, "#bulk-result")
+	res := text(ctx, "#bulk-result")
 	if !strings.Contains(res, "第 2 行") || !strings.Contains(res, "不存在") || !strings.Contains(res, "第 3 行") ||
 		!strings.Contains(res, "payload.result") || strings.Contains(res, "第 1 行") {
 		t.Errorf("bulk result = %q, want lines 2 (unknown address) and 3 (result) named", res)
@@ -173,6 +186,7 @@ func TestLinksInBrowser(t *testing.T) {
 	shoot("links-bulk")
 
 	// Retire the record: it leaves the current list and stays in history.
+	waitTrue(t, ctx, "the retire form is wired", `document.querySelector('form[data-retire]')?.dataset.enhanced === '1'`)
 	do("retire", js(`(window.confirm = () => true, true)`),
 		js(`(document.querySelector('table.records details').open = true)`),
 		chromedp.SendKeys(chromedp.CSS(`form[data-retire] input[name=reason]`), "单位已搬迁"),
@@ -184,7 +198,7 @@ func TestLinksInBrowser(t *testing.T) {
 	// The officer's reads of the phone are in the department's log.
 	do("access log", chromedp.Navigate(e.srv.URL+"/work/access-log"))
 	mustWaitText(t, ctx, "table.access-log", officer)
-	if body := mustText(t, ctx, "table.access-log"); !strings.Contains(body, "payload.inspector_phone") || !strings.Contains(body, "部门记录") {
+	if body := text(ctx, "table.access-log"); !strings.Contains(body, "payload.inspector_phone") || !strings.Contains(body, "部门记录") {
 		t.Errorf("access log = %q", body)
 	}
 	shoot("access-log")

@@ -21,6 +21,29 @@ function kindForm(form) {
   };
   form.querySelector('[data-add-field]').addEventListener('click', () => addRow().querySelector('input').focus());
   addRow();
+  // 修改 fills the form with a registered kind, to change and save again.
+  for (const b of document.querySelectorAll('[data-edit-kind]')) {
+    b.addEventListener('click', () => {
+      const k = JSON.parse(b.dataset.editKind);
+      form.querySelector('[data-kind-code]').value = k.kind;
+      form.querySelector('[name=label]').value = k.label;
+      form.querySelector('[name=grade]').value = k.grade;
+      rows.replaceChildren();
+      for (const f of k.fields || []) {
+        const row = addRow();
+        for (const el of row.querySelectorAll('[data-f]')) {
+          const v = f[el.dataset.f];
+          if (el.type === 'checkbox') el.checked = !!v;
+          else if (el.dataset.f === 'values') el.value = (v || []).join(',');
+          else el.value = v ?? '';
+        }
+        row.querySelector('[data-f=type]').dispatchEvent(new Event('change'));
+      }
+      if (!rows.children.length) addRow();
+      form.scrollIntoView({block: 'start'});
+      form.querySelector('[name=label]').focus();
+    });
+  }
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const kind = form.querySelector('[data-kind-code]').value.trim();
