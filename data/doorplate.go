@@ -6,7 +6,6 @@ import (
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/doorplate"
-	"github.com/diming/diming/sharing"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 )
@@ -189,7 +188,7 @@ func (db *DB) FindScan(ctx context.Context, publicID string) (doorplate.ScanReco
 	if err != nil {
 		return r, translate("data.FindScan", err)
 	}
-	r.Links = scanLinksText(links, sharing.Today(time.Now()))
+	r.Links, r.LinksUntil = scanLinksText(links, time.Now())
 	if street != nil {
 		r.Street = lineStringFrom(street)
 	}
@@ -207,7 +206,7 @@ func (db *DB) FindScanRecords(ctx context.Context, afterID int64, limit int) ([]
 	defer rows.Close()
 	streets := map[int64]orb.LineString{}
 	out := make([]doorplate.ScanRecord, 0, limit)
-	today := sharing.Today(time.Now())
+	now := time.Now()
 	for rows.Next() {
 		var r doorplate.ScanRecord
 		var sid *int64
@@ -216,7 +215,7 @@ func (db *DB) FindScanRecords(ctx context.Context, afterID int64, limit int) ([]
 			&r.FullText, &r.Pinyin, &r.Lifecycle, &r.Position[0], &r.Position[1], &r.DivisionCode, &sid, &street, &links); err != nil {
 			return nil, translate(op, err)
 		}
-		r.Links = scanLinksText(links, today)
+		r.Links, r.LinksUntil = scanLinksText(links, now)
 		if sid != nil && street != nil {
 			r.StreetID = *sid
 			ls, ok := streets[*sid]

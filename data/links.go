@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/sharing"
@@ -168,7 +169,7 @@ func auditActor(ctx context.Context) (*int64, string) {
 func (db *DB) RetireRecord(ctx context.Context, department string, id int64, reason string) error {
 	return translate("data.RetireRecord", db.WithTx(ctx, func(tx pgx.Tx) error {
 		var code string
-		err := tx.QueryRow(ctx, `UPDATE linked_records l SET status = 'retired', updated_at = now(), version = version + 1
+		err := tx.QueryRow(ctx, `UPDATE linked_records l SET status = 'retired', updated_at = now(), version = l.version + 1
 			FROM addresses a WHERE l.id = $1 AND l.department = $2 AND l.status = 'active' AND a.id = l.address_id RETURNING a.code`,
 			id, department).Scan(&code)
 		if err != nil {
@@ -216,10 +217,11 @@ const scanLinksSQL = `(SELECT json_agg(json_build_object('dn', d.name, 'kl', k.l
   WHERE l.address_id = a.id AND l.status = 'active')`
 
 // scanLinksText turns scanLinksSQL's JSON into what the scan page shows
-// (sharing.ScanText decides what is public).
-func scanLinksText(raw []byte, day string) string {
+// at now (sharing.ScanText decides what is public) and when that changes
+// by the calendar alone (sharing.ScanUntil; zero: never).
+func scanLinksText(raw []byte, now time.Time) (string, time.Time) {
 	if len(raw) == 0 {
-		return ""
+		return "", time.Time{}
 	}
 	var in []struct {
 		DN string              `json:"dn"`
@@ -232,7 +234,7 @@ func scanLinksText(raw []byte, day string) string {
 		T  string              `json:"t"`
 	}
 	if err := json.Unmarshal(raw, &in); err != nil {
-		return ""
+		return "", time.Time{}
 	}
 	links := make([]sharing.Linked, 0, len(in))
 	for _, x := range in {
@@ -245,7 +247,7 @@ func scanLinksText(raw []byte, day string) string {
 		}
 		links = append(links, l)
 	}
-	return sharing.ScanText(links, day)
+	return sharing.ScanText(links, sharing.Today(now)), sharing.ScanUntil(links, now)
 }
 
 // LogAccess appends reads of sensitive data to the access log, attributed
@@ -283,13 +285,66 @@ type AccessEntry struct {
 	Fields    []string `json:"fields"`
 }
 
-// FindAccessLog returns the reads of owner's sensitive data after id
-// afterID, oldest first, up to limit.
-func (db *DB) FindAccessLog(ctx context.Context, owner string, afterID int64, limit int) ([]AccessEntry, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, to_char(at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), actor, token_id, request_id,
-		owner, entity, entity_id, fields FROM access_log WHERE owner = $1 AND id > $2 ORDER BY id LIMIT $3`, owner, afterID, limit)
+// AccessFilter selects rows of one owner's access log: read between the
+// dates From and To (YYYY-MM-DD, Beijing time, both inclusive; "" open),
+// by Actor (a username), of Entity (and EntityID); a page of up to Limit
+// rows after id After, oldest first, or with Desc before id Before
+// (0: the newest), newest first.
+type AccessFilter struct {
+	Owner            string
+	From, To         string
+	Actor            string
+	Entity, EntityID string
+	After, Before    int64
+	Desc             bool
+	Limit            int
+}
+
+const accessLogSQL = `SELECT id, to_char(at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), actor, token_id, request_id,
+	owner, entity, entity_id, fields FROM access_log
+	WHERE owner = $1 AND ($2 = '' OR at >= $2::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+	  AND ($3 = '' OR at < ($3::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+	  AND ($4 = '' OR actor = $4) AND ($5 = '' OR entity = $5) AND ($6 = '' OR entity_id = $6)
+	  AND id > $7 AND ($8 = 0 OR id < $8)`
+
+// FindAccessLog returns the rows of the access log f selects.
+func (db *DB) FindAccessLog(ctx context.Context, f AccessFilter) ([]AccessEntry, error) {
+	order := ` ORDER BY id LIMIT $9`
+	if f.Desc {
+		order = ` ORDER BY id DESC LIMIT $9`
+	}
+	rows, err := db.Pool.Query(ctx, accessLogSQL+order, f.Owner, f.From, f.To, f.Actor, f.Entity, f.EntityID, f.After, f.Before, f.Limit)
 	return collect("data.FindAccessLog", rows, err, func(r pgx.Row) (AccessEntry, error) {
 		var e AccessEntry
 		return e, r.Scan(&e.ID, &e.At, &e.Actor, &e.TokenID, &e.RequestID, &e.Owner, &e.Entity, &e.EntityID, &e.Fields)
 	})
+}
+
+// AddressHit is an address found by its text.
+type AddressHit struct {
+	Code         string `json:"code"`
+	FullText     string `json:"full_text"`
+	DivisionCode string `json:"division_code"`
+	Lifecycle    string `json:"lifecycle"`
+}
+
+// SearchAddresses finds up to limit addresses within a division whose
+// full text contains q, current ones first.
+func (db *DB) SearchAddresses(ctx context.Context, q, within string, limit int) ([]AddressHit, error) {
+	prefix := diming.CodePrefix(within)
+	rows, err := db.Pool.Query(ctx, `SELECT code, full_text, division_code, lifecycle FROM addresses
+		WHERE ($2 = '' OR (division_code >= $2 AND division_code < $2 || '~')) AND strpos(full_text, $1) > 0
+		ORDER BY lifecycle <> 'current', full_text, id LIMIT $3`, q, prefix, limit)
+	return collect("data.SearchAddresses", rows, err, func(r pgx.Row) (AddressHit, error) {
+		var h AddressHit
+		return h, r.Scan(&h.Code, &h.FullText, &h.DivisionCode, &h.Lifecycle)
+	})
+}
+
+// FindAddressByCode returns an address by its code, or NotFound.
+func (db *DB) FindAddressByCode(ctx context.Context, code string) (AddressHit, error) {
+	var h AddressHit
+	err := db.Pool.QueryRow(ctx, `SELECT code, full_text, division_code, lifecycle FROM addresses WHERE code = $1`, code).
+		Scan(&h.Code, &h.FullText, &h.DivisionCode, &h.Lifecycle)
+	return h, translate("data.FindAddressByCode", err)
 }

@@ -99,7 +99,9 @@ func (c *scanCache) generation() uint64 { return c.gen.Load() }
 func (c *scanCache) fresh(at time.Time) bool { return at.IsZero() || time.Since(at) <= c.ttl }
 
 // record returns the record of pid and its stamp, which changes with
-// every version of the record held.
+// every version of the record held. A record whose linked records start
+// or end showing by now (ScanRecord.LinksUntil) is not returned: no
+// notification says so, the calendar does.
 func (c *scanCache) record(pid string) (*ScanRecord, uint64, bool) {
 	if !c.enabled() {
 		return nil, 0, false
@@ -107,14 +109,20 @@ func (c *scanCache) record(pid string) (*ScanRecord, uint64, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if r, stamp, ok := c.packed.get(pid); ok {
+		if !current(r) {
+			return nil, 0, false
+		}
 		return r, stamp, true
 	}
 	e, ok := c.recs[pid]
-	if !ok || !c.fresh(e.at) {
+	if !ok || !c.fresh(e.at) || !current(e.rec) {
 		return nil, 0, false
 	}
 	return e.rec, e.stamp, true
 }
+
+// current reports whether what r shows of its linked records still holds.
+func current(r *ScanRecord) bool { return r.LinksUntil.IsZero() || time.Now().Before(r.LinksUntil) }
 
 // lastKnown returns the record held for pid even while the cache does not
 // follow the database (its notification connection is down): what scans
@@ -161,10 +169,14 @@ func (c *scanCache) putRecord(pid string, rec *ScanRecord, gen uint64) uint64 {
 	if gen != c.gen.Load() {
 		return 0
 	}
+	stamp := c.stamps.Add(1)
+	if _, ok := c.packed.find(pid); ok && c.packed.put(rec, stamp) {
+		return stamp // a preloaded record read again (its links' dates came)
+	}
+	c.packed.drop(pid)
 	if c.maxRecs > 0 && len(c.recs) >= c.maxRecs {
 		dropEighth(c.recs, c.maxRecs)
 	}
-	stamp := c.stamps.Add(1)
 	c.recs[pid] = recEntry{rec: rec, stamp: stamp, at: time.Now()}
 	return stamp
 }

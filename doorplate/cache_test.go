@@ -307,3 +307,74 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// expiringStore preloads one plate whose address carries a linked record
+// shown until `until`; read afterwards, the record no longer shows.
+type expiringStore struct {
+	fakeStore
+	until time.Time
+}
+
+func (f *expiringStore) record() doorplate.ScanRecord {
+	r := doorplate.ScanRecord{PublicID: "0123456789ab", PlateID: 1, PlateStatus: doorplate.PlateActive, KeyID: "k1",
+		FullText: "样例路1号", Position: orb.Point{120.58, 30.0}, DivisionCode: "330602001001"}
+	if time.Now().Before(f.until) {
+		r.Links, r.LinksUntil = "市场监管局 · 营业执照\x1f状态：有效；有效期至 2026-06-01\n", f.until
+	}
+	return r
+}
+
+func (f *expiringStore) FindScanRecords(_ context.Context, after int64, _ int) ([]doorplate.ScanRecord, error) {
+	if after > 0 {
+		return nil, nil
+	}
+	return []doorplate.ScanRecord{f.record()}, nil
+}
+
+func (f *expiringStore) FindScan(context.Context, string) (doorplate.ScanRecord, error) {
+	f.finds.Add(1)
+	return f.record(), nil
+}
+
+// TestScanCacheExpiresLinksByDate: a preloaded plate whose linked record's
+// validity ends stops showing the record once that time passes, with no
+// change notification, and the page rendered before is not served again.
+func TestScanCacheExpiresLinksByDate(t *testing.T) {
+	st := &expiringStore{fakeStore: fakeStore{ready: make(chan struct{})}, until: time.Now().Add(time.Second)}
+	keys := mustKeys(t, "k1:"+strings.Repeat("QUJD", 11))
+	svc, err := doorplate.NewService(st, doorplate.Config{PublicURL: "https://dm.example", Keys: keys, Preload: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go svc.RunCache(ctx, func(err error) { t.Errorf("cache: %v", err) })
+	waitFor(t, "the preload", func() bool { n, _ := svc.Preloaded(); return n == 1 })
+	code, _ := keys.Sign("0123456789ab", "k1")
+	render := func(r doorplate.ScanResult) ([]byte, error) {
+		var b strings.Builder
+		for _, l := range r.View.Links {
+			b.WriteString(l.Title + "：" + l.Text)
+		}
+		return []byte(b.String()), nil
+	}
+	for range 3 { // cached record, then a cached page
+		_, page, err := svc.ScanRendered(ctx, code, "html", render)
+		if err != nil || !strings.Contains(string(page), "营业执照") {
+			t.Fatalf("scan before the record ends = %q, %v; want the licence", page, err)
+		}
+	}
+	if n := st.finds.Load(); n != 0 {
+		t.Fatalf("store reads before the record ends = %d, want 0 (preloaded)", n)
+	}
+	time.Sleep(time.Until(st.until) + 10*time.Millisecond)
+	for range 3 {
+		_, page, err := svc.ScanRendered(ctx, code, "html", render)
+		if err != nil || strings.Contains(string(page), "营业执照") {
+			t.Fatalf("scan after the record ended = %q, %v; want no licence", page, err)
+		}
+	}
+	if n := st.finds.Load(); n != 1 {
+		t.Errorf("store reads after the record ended = %d, want 1 (read once, then cached again)", n)
+	}
+}

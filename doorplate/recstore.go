@@ -3,6 +3,7 @@ package doorplate
 import (
 	"hash/maphash"
 	"math"
+	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -33,6 +34,7 @@ type recStore struct {
 // recSlot is one record: its numbers, and where its text lies.
 type recSlot struct {
 	stamp   uint64 // which version of the record this is, for the page cache
+	until   int64  // ScanRecord.LinksUntil in Unix nanoseconds; 0: none
 	plateID int64
 	pos     orb.Point
 	chunk   uint32
@@ -82,6 +84,9 @@ func (st *recStore) put(r *ScanRecord, stamp uint64) bool {
 		sl.word[i] = st.word(w)
 	}
 	sl.stamp, sl.plateID, sl.pos, sl.street = stamp, r.PlateID, r.Position, st.street(r)
+	if !r.LinksUntil.IsZero() {
+		sl.until = r.LinksUntil.UnixNano()
+	}
 	if n := len(st.chunks); n == 0 || len(st.chunks[n-1])+size > cap(st.chunks[n-1]) {
 		st.chunks = append(st.chunks, make([]byte, 0, max(recChunk, size)))
 	}
@@ -164,6 +169,9 @@ func (st *recStore) get(pid string) (*ScanRecord, uint64, bool) {
 		Lifecycle: st.words[sl.word[2]], DivisionCode: st.words[sl.word[3]]}
 	if sl.street >= 0 {
 		r.Street = st.streets[sl.street]
+	}
+	if sl.until != 0 {
+		r.LinksUntil = time.Unix(0, sl.until)
 	}
 	return r, sl.stamp, true
 }

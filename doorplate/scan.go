@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/boundaries"
@@ -34,6 +35,10 @@ type ScanRecord struct {
 	// Links is what the page shows of the records departments linked to
 	// the address (sharing.ScanText): one "title\x1ftext" line each.
 	Links string
+	// LinksUntil is when Links changes by the calendar alone (a record's
+	// validity starts or ends; sharing.ScanUntil): the cache reads the
+	// record again then, with no change notification. Zero: never.
+	LinksUntil time.Time
 }
 
 // ScanCommunity is what scans show of a community: its name, office and

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/diming/diming"
@@ -265,7 +266,7 @@ func checkValue(f KindField, v any) string {
 				return ""
 			}
 		}
-		return fmt.Sprintf("“%s”须为以下之一：%v", f.Label, f.Values)
+		return fmt.Sprintf("“%s”须为以下之一：%s", f.Label, strings.Join(f.Values, "、"))
 	}
 	return ""
 }

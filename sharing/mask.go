@@ -67,7 +67,7 @@ func Mask(l Linked, u *diming.User) (v View, sensitive []string, ok bool) {
 func ScanText(links []Linked, day string) string {
 	var b strings.Builder
 	for _, l := range links {
-		if l.Status != "active" || (l.ValidFrom != "" && l.ValidFrom > day) || (l.ValidTo != "" && l.ValidTo < day) {
+		if !validOn(l, day) {
 			continue
 		}
 		v, _, ok := Mask(l, nil)
@@ -95,6 +95,48 @@ func ScanText(links []Linked, day string) string {
 	return b.String()
 }
 
+// validOn reports whether l is an active record valid on day.
+func validOn(l Linked, day string) bool {
+	return l.Status == "active" && (l.ValidFrom == "" || l.ValidFrom <= day) && (l.ValidTo == "" || l.ValidTo >= day)
+}
+
+// ScanUntil is when what ScanText shows of links at now next changes by
+// the calendar alone: the start (Beijing time) of the earliest valid_from
+// still to come or of the day after the earliest valid_to not yet passed,
+// among the records the scan page could show. Zero when no date ahead
+// changes it. A cache holding ScanText's answer must read it again then.
+func ScanUntil(links []Linked, now time.Time) time.Time {
+	day := Today(now)
+	var until time.Time
+	earliest := func(d string, next bool) {
+		t, err := time.ParseInLocation(time.DateOnly, d, beijing)
+		if err != nil {
+			return
+		}
+		if next {
+			t = t.AddDate(0, 0, 1)
+		}
+		if until.IsZero() || t.Before(until) {
+			until = t
+		}
+	}
+	for _, l := range links {
+		if l.Status != "active" {
+			continue
+		}
+		if _, _, ok := Mask(l, nil); !ok {
+			continue // never on the scan page
+		}
+		if l.ValidFrom != "" && l.ValidFrom > day {
+			earliest(l.ValidFrom, false)
+		}
+		if l.ValidTo != "" && l.ValidTo >= day {
+			earliest(l.ValidTo, true)
+		}
+	}
+	return until
+}
+
 func showValue(v any) string {
 	switch x := v.(type) {
 	case bool:
@@ -110,7 +152,10 @@ func showValue(v any) string {
 	return fmt.Sprint(v)
 }
 
+// beijing is the time zone of validity dates.
+var beijing = time.FixedZone("CST", 8*3600)
+
 // Today is the date the scan page's validity checks use (Beijing time).
 func Today(now time.Time) string {
-	return now.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	return now.In(beijing).Format(time.DateOnly)
 }

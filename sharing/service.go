@@ -49,9 +49,23 @@ func (s *Service) DepartmentOf(ctx context.Context, u *diming.User) (Department,
 	return s.store.FindDepartment(ctx, u.Department)
 }
 
-// RegisterKind checks a kind against u's department; the caller saves it.
-func (s *Service) RegisterKind(ctx context.Context, u *diming.User, k Kind) (Kind, error) {
-	d, err := s.DepartmentOf(ctx, u)
+// RegisterKind checks a kind of department's records, registered by u:
+// the department's own account, or a national admin on its behalf. The
+// caller saves it. Forbidden for anyone else, NotFound for an unknown
+// department, Invalid with the fields to fix.
+func (s *Service) RegisterKind(ctx context.Context, u *diming.User, department string, k Kind) (Kind, error) {
+	var d Department
+	var err error
+	switch {
+	case u != nil && u.Department != "" && u.Department == department:
+		d, err = s.DepartmentOf(ctx, u)
+	case diming.Authorize(u, diming.RoleAdmin, "") == nil:
+		d, err = s.store.FindDepartment(ctx, department)
+	case u == nil:
+		err = diming.Authorize(u, diming.RoleAdmin, "")
+	default:
+		err = diming.Errorf(diming.Forbidden, "只有部门“%s”的账号或全国管理员可以登记它的数据类别", department)
+	}
 	if err != nil {
 		return k, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/diming/diming"
 	"github.com/diming/diming/doorplate"
@@ -164,6 +165,34 @@ func TestDecide(t *testing.T) {
 			d, s := Decide(tt.u, tt.entity, tt.field, tt.division)
 			if d != tt.want || s != tt.sensitive {
 				t.Errorf("Decide() = %v, %v, want %v, %v", d, s, tt.want, tt.sensitive)
+			}
+		})
+	}
+}
+
+func TestScanUntil(t *testing.T) {
+	// 2026-06-01 10:00 Beijing time.
+	now := time.Date(2026, 6, 1, 2, 0, 0, 0, time.UTC)
+	rec := func(from, to string, g diming.Grade) Linked {
+		return Linked{Record: Record{Grade: g, Status: "active", ValidFrom: from, ValidTo: to}, Kind: check, DepartmentName: fire.Name}
+	}
+	cst := time.FixedZone("CST", 8*3600)
+	tests := []struct {
+		name  string
+		links []Linked
+		want  time.Time
+	}{
+		{"no dates", []Linked{rec("", "", diming.GradePublic)}, time.Time{}},
+		{"ends today: gone at midnight", []Linked{rec("", "2026-06-01", diming.GradePublic), rec("", "2026-09-01", diming.GradePublic)},
+			time.Date(2026, 6, 2, 0, 0, 0, 0, cst)},
+		{"starts later", []Linked{rec("2026-06-10", "2026-12-31", diming.GradePublic)}, time.Date(2026, 6, 10, 0, 0, 0, 0, cst)},
+		{"already ended", []Linked{rec("", "2026-05-31", diming.GradePublic)}, time.Time{}},
+		{"internal records never show", []Linked{rec("", "2026-06-01", diming.GradeInternal)}, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ScanUntil(tt.links, now); !got.Equal(tt.want) {
+				t.Errorf("ScanUntil() = %v, want %v", got, tt.want)
 			}
 		})
 	}

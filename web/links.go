@@ -29,7 +29,9 @@ type SharingStore interface {
 	FindDepartments(ctx context.Context) ([]sharing.Department, error)
 	SaveKind(ctx context.Context, k sharing.Kind) (sharing.Kind, error)
 	RetireRecord(ctx context.Context, department string, id int64, reason string) error
-	FindAccessLog(ctx context.Context, owner string, afterID int64, limit int) ([]data.AccessEntry, error)
+	FindAccessLog(ctx context.Context, f data.AccessFilter) ([]data.AccessEntry, error)
+	SearchAddresses(ctx context.Context, q, within string, limit int) ([]data.AddressHit, error)
+	FindAddressByCode(ctx context.Context, code string) (data.AddressHit, error)
 	ExportAddresses(ctx context.Context, within string, fn func(*sharing.AddressRow) error) error
 }
 
@@ -208,10 +210,7 @@ func handleKindPut(st SharingStore, svc *sharing.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if u.Department != c.Param("code") {
-			return diming.Errorf(diming.Forbidden, "只有部门“%s”的账号可以登记它的数据类别", c.Param("code"))
-		}
-		k, err := svc.RegisterKind(c.Request().Context(), u, sharing.Kind{Kind: c.Param("kind"), Label: req.Label, Grade: req.Grade, Fields: req.Fields})
+		k, err := svc.RegisterKind(c.Request().Context(), u, c.Param("code"), sharing.Kind{Kind: c.Param("kind"), Label: req.Label, Grade: req.Grade, Fields: req.Fields})
 		if err != nil {
 			return err
 		}
@@ -349,34 +348,77 @@ func handleLinksGet(svc *sharing.Service) echo.HandlerFunc {
 
 // handleAccessLog lists the reads of a department's sensitive data: for
 // that department's accounts, and national admins (owner "" is the
-// bureau's own data).
+// bureau's own data). Filters: ?from=&to= (dates), ?actor=, ?entity=,
+// ?entity_id=; pages of ?limit= (1–1000) after ?after= (oldest first).
 func handleAccessLog(st SharingStore) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u, err := requireUser(c)
 		if err != nil {
 			return err
 		}
-		owner := c.QueryParam("owner")
-		if owner == "" {
-			owner = u.Department
-		}
-		if owner != u.Department || u.Department == "" {
-			if err := diming.Authorize(u, diming.RoleAdmin, ""); err != nil {
-				return diming.E("web.accessLog", diming.Forbidden, "访问日志只对数据所属部门和全国管理员开放", err)
-			}
-		}
-		var after int64
-		if v := c.QueryParam("after"); v != "" {
-			if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-				return diming.E("web.accessLog", diming.Invalid, "查询条件有误", map[string]string{"after": "应为上一页最后一条的编号（非负整数）"})
-			}
-		}
-		entries, err := st.FindAccessLog(c.Request().Context(), owner, after, 1000)
+		f, err := parseAccessFilter(c, u)
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"owner": owner, "entries": entries})
+		entries, err := st.FindAccessLog(c.Request().Context(), f)
+		if err != nil {
+			return err
+		}
+		if entries == nil {
+			entries = []data.AccessEntry{}
+		}
+		return c.JSON(http.StatusOK, map[string]any{"owner": f.Owner, "entries": entries})
 	}
+}
+
+// parseAccessFilter reads the access log's query once: whose log (u's
+// department's unless a national admin names ?owner=), the filters and
+// the page. Forbidden for another department's log, Invalid with the
+// parameters to fix.
+func parseAccessFilter(c echo.Context, u *diming.User) (data.AccessFilter, error) {
+	q := c.QueryParams()
+	f := data.AccessFilter{Owner: q.Get("owner"), From: q.Get("from"), To: q.Get("to"), Actor: q.Get("actor"),
+		Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Limit: 1000}
+	if f.Owner == "" {
+		f.Owner = u.Department
+	}
+	if f.Owner != u.Department || u.Department == "" {
+		if err := diming.Authorize(u, diming.RoleAdmin, ""); err != nil {
+			return f, diming.E("web.accessLog", diming.Forbidden, "访问日志只对数据所属部门和全国管理员开放", err)
+		}
+	}
+	fe := diming.FieldErrors{}
+	for _, d := range [][2]string{{"from", f.From}, {"to", f.To}} {
+		if _, err := time.Parse(time.DateOnly, d[1]); d[1] != "" && err != nil {
+			fe.Add(d[0], "日期格式为 YYYY-MM-DD")
+		}
+	}
+	if f.From != "" && f.To != "" && f.To < f.From {
+		fe.Add("to", "截止日期不能早于起始日期")
+	}
+	for _, p := range []struct {
+		name string
+		v    *int64
+	}{{"after", &f.After}, {"before", &f.Before}} {
+		if s := q.Get(p.name); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 0 {
+				fe.Add(p.name, "须为日志编号（非负整数）")
+			}
+			*p.v = n
+		}
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			fe.Add("limit", "须为 1–1000")
+		}
+		f.Limit = n
+	}
+	if len(fe) > 0 {
+		return f, &diming.Error{Op: "web.accessLog", Kind: diming.Invalid, Msg: "查询条件有误", Fields: fe}
+	}
+	return f, nil
 }
 
 type changesDTO struct {

@@ -95,6 +95,7 @@ func newPages(a *assets) (*pages, error) {
 		},
 	}
 	maps.Copy(funcs, fieldFuncs(a))
+	maps.Copy(funcs, linkFuncs())
 	names, err := fs.Glob(templates, "templates/*.html")
 	if err != nil {
 		return nil, diming.E("web.newPages", err)
@@ -186,6 +187,7 @@ func navFor(u *diming.User) []navItem {
 	add(diming.RoleInspector, navItem{Key: "boundaries", Label: "界线联检", Href: "/work/boundaries", Desc: "界线、界桩和联检状态；记录联检，下载 GeoJSON / KML 外业数据。"})
 	add(diming.RoleApprover, navItem{Key: "plates", Label: "门牌", Href: "/work/plates", Desc: "为街路巷或社区编制门牌，打印门牌单，注销或补换门牌。"})
 	add(diming.RoleCommunityAdmin, navItem{Key: "grids", Label: "网格", Href: "/work/grids", Desc: "在地图上绘制和编辑社区网格，维护网格员和联系电话。"})
+	items = append(items, linkNav(u)...)
 	return append(items,
 		navItem{Key: "heritage", Label: "地名文化遗产", Href: "/heritage"},
 		navItem{Key: "announcements", Label: "公告", Href: "/announcements"})
@@ -242,4 +244,5 @@ func addWorkRoutes(e *echo.Echo, p *pages, cfg Config, d Deps) {
 	})
 	addNamingPages(w, p, d)
 	addFieldPages(w, p, d)
+	addLinkPages(w, p, d)
 }
