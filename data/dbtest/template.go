@@ -1,0 +1,564 @@
+package dbtest
+
+// Template databases. Two databases are built once on the test cluster
+// and copied (CREATE DATABASE … TEMPLATE, a file copy) for every test
+// database made from them:
+//
+//   - the schema template: every migration applied, no rows; Open and
+//     Fresh(tb, true) copy it instead of migrating each time;
+//   - the national template: the schema plus the real national data
+//     imported with the product's importers (NBS five levels, the MCA code
+//     history, the province, Zhejiang prefecture and county polygons),
+//     and the import reports; National and NationalShared copy it.
+//
+// Each template's name carries a hash of what it is built from (the
+// migrations, the importing code, the input files), so a change to any
+// of them builds a new one and the older ones are dropped. The first test
+// binary that needs a missing template builds it under a PostgreSQL
+// advisory lock; the binaries that go test runs beside it wait for that
+// one builder instead of importing the same data again. The current
+// templates stay on the cluster for the next run; a clean cluster (CI)
+// builds them from scratch.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/diming/diming/boundaries"
+	"github.com/diming/diming/data"
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Template names: tplPrefix, the kind, an underscore and the hash.
+const (
+	tplPrefix    = "diming_tpl_"
+	kindSchema   = "schema"
+	kindNational = "national"
+)
+
+// Advisory-lock keys, one per kind, so a binary that needs only the
+// schema never waits for the national import.
+var lockKeys = map[string]int64{kindSchema: 0x64696d696e670001, kindNational: 0x64696d696e670002}
+
+// NationalImports are the reports of the imports that filled the national
+// template, read back from it.
+type NationalImports struct {
+	NBS         *boundaries.ImportReport // nbs-2023-divisions, all five levels
+	MCA         *boundaries.ImportReport // mca-gbt2260-areacodes/result.csv
+	Provinces   *boundaries.ImportReport // china_provinces_gcj02.geojson
+	Prefectures *boundaries.ImportReport // zhejiang_prefectures_gcj02.geojson
+	Counties    *boundaries.ImportReport // china_county_level_gcj02.geojson.gz
+}
+
+var (
+	tplMu    sync.Mutex
+	tplNames = map[string]string{} // kind → ready template name
+
+	reportsMu sync.Mutex
+	reports   *NationalImports
+
+	sharedNationalOnce sync.Once
+	sharedNational     *data.DB
+	sharedNationalName string
+	sharedNationalErr  error
+)
+
+// National returns a copy of the national database of its own for tb, as
+// the application role, and the copy's owner URL; it is dropped when tb
+// ends. The first call of a `make test` run on a cluster without the
+// current template imports the national data into it (minutes); later
+// calls copy it (seconds).
+func National(tb testing.TB) (db *data.DB, url string) {
+	tb.Helper()
+	db, n, err := nationalCopy(tb)
+	if err != nil {
+		tb.Fatalf("national test database: %v", err)
+	}
+	tb.Cleanup(func() {
+		db.Close()
+		_ = data.DropDatabase(context.Background(), adminURL(), n)
+	})
+	v, _ := owners.Load(db)
+	return db, v.(string)
+}
+
+// NationalShared returns the test binary's one copy of the national
+// database, as the application role, made on first use and dropped by
+// Main. Tests share it, so they only read, or write with codes of their
+// own.
+func NationalShared(tb testing.TB) *data.DB {
+	tb.Helper()
+	sharedNationalOnce.Do(func() {
+		sharedNational, sharedNationalName, sharedNationalErr = nationalCopy(tb)
+	})
+	if sharedNationalErr != nil {
+		tb.Fatalf("national test database: %v", sharedNationalErr)
+	}
+	return sharedNational
+}
+
+// NationalReports returns the reports of the imports that built the
+// national template.
+func NationalReports(tb testing.TB) NationalImports {
+	tb.Helper()
+	reportsMu.Lock()
+	r := reports
+	reportsMu.Unlock()
+	if r == nil {
+		NationalShared(tb)
+		reportsMu.Lock()
+		r = reports
+		reportsMu.Unlock()
+	}
+	if r == nil {
+		tb.Fatal("the national template holds no import reports")
+	}
+	return *r
+}
+
+// nationalCopy copies the national template, reads its import reports
+// (once) and takes them out of the copy, and grants the application role.
+func nationalCopy(tb testing.TB) (*data.DB, string, error) {
+	tb.Helper()
+	tpl, err := template(tb, kindNational)
+	if err != nil {
+		return nil, "", err
+	}
+	start := time.Now()
+	defer func() { tb.Logf("copied %s in %v", tpl, time.Since(start).Round(time.Millisecond)) }()
+	db, n, err := copyTemplate(tb, tpl, func(ctx context.Context, owner *data.DB) error {
+		reportsMu.Lock()
+		defer reportsMu.Unlock()
+		if reports == nil {
+			var raw []byte
+			if err := owner.Pool.QueryRow(ctx, `SELECT report FROM dbtest.import_reports WHERE name = 'national'`).Scan(&raw); err != nil {
+				return fmt.Errorf("read the import reports: %w", err)
+			}
+			var r NationalImports
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return err
+			}
+			reports = &r
+		}
+		_, err := owner.Pool.Exec(ctx, `DROP SCHEMA dbtest CASCADE`)
+		return err
+	})
+	return db, n, err
+}
+
+// schemaCopy makes a migrated, empty database from the schema template
+// and returns its name and owner URL.
+func schemaCopy(tb testing.TB) (name, ownerURL string, err error) {
+	tpl, err := template(tb, kindSchema)
+	if err != nil {
+		return "", "", err
+	}
+	name = randomName()
+	u, err := createFrom(context.Background(), tpl, name)
+	return name, u, err
+}
+
+// copyTemplate copies tpl into a new database, runs prepare on it as the
+// owner, grants the application role and returns the role's handle.
+func copyTemplate(tb testing.TB, tpl string, prepare func(context.Context, *data.DB) error) (*data.DB, string, error) {
+	ctx := context.Background()
+	n := randomName()
+	u, err := createFrom(ctx, tpl, n)
+	if err != nil {
+		return nil, "", err
+	}
+	fail := func(err error) (*data.DB, string, error) {
+		_ = data.DropDatabase(ctx, adminURL(), n)
+		return nil, "", err
+	}
+	odb, err := data.Open(ctx, data.Config{URL: u, MaxConns: 2}, quiet())
+	if err != nil {
+		return fail(err)
+	}
+	if prepare != nil {
+		if err := prepare(ctx, odb); err != nil {
+			odb.Close()
+			return fail(err)
+		}
+	}
+	if err := ensureRole(); err != nil {
+		odb.Close()
+		return fail(err)
+	}
+	err = odb.GrantApp(ctx, role)
+	odb.Close()
+	if err != nil {
+		return fail(err)
+	}
+	adb, err := openApp(ctx, u)
+	if err != nil {
+		return fail(err)
+	}
+	owners.Store(adb, u)
+	return adb, n, nil
+}
+
+// openApp opens url's database as the test binary's application role.
+// Passwords hash at bcrypt's lowest cost: at the default cost one hash
+// takes over a second under the race detector, and the tests make
+// hundreds of accounts and sign-ins.
+func openApp(ctx context.Context, ownerURL string) (*data.DB, error) {
+	if err := ensureRole(); err != nil {
+		return nil, err
+	}
+	return data.Open(ctx, data.Config{URL: withRole(ownerURL), MaxConns: 16, PasswordCost: bcrypt.MinCost}, quiet())
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// createFrom creates database name as a copy of template tpl and returns
+// its URL (as the admin, who owns it).
+func createFrom(ctx context.Context, tpl, name string) (string, error) {
+	conn, err := pgx.Connect(ctx, adminURL())
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	// FILE_COPY copies the template's files; the default (WAL_LOG) writes
+	// every block of a 450 MB database through the WAL.
+	sql := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + " TEMPLATE " + pgx.Identifier{tpl}.Sanitize() + " STRATEGY FILE_COPY"
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		return "", fmt.Errorf("copy template %s: %w", tpl, err)
+	}
+	return dbURL(name)
+}
+
+func dbURL(name string) (string, error) {
+	u, err := parseURL(adminURL())
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// template returns the name of the ready template of kind, building it
+// first when the cluster has none for the current hash.
+func template(tb testing.TB, kind string) (string, error) {
+	schema := ""
+	if kind == kindNational {
+		var err error
+		if schema, err = template(tb, kindSchema); err != nil {
+			return "", err
+		}
+	}
+	tplMu.Lock()
+	defer tplMu.Unlock()
+	if n, ok := tplNames[kind]; ok {
+		return n, nil
+	}
+	if adminURL() == "" {
+		return "", errNoURL
+	}
+	sum, err := templateHash(tb, kind)
+	if err != nil {
+		return "", err
+	}
+	name := tplPrefix + kind + "_" + sum
+	ctx := context.Background()
+	ready, err := templateReady(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	if !ready {
+		if err := buildLocked(tb, kind, name, schema); err != nil {
+			return "", fmt.Errorf("build template %s: %w", name, err)
+		}
+	}
+	tplNames[kind] = name
+	return name, nil
+}
+
+// templateReady reports whether name exists and was finished (a finished
+// template is marked as a template and refuses connections).
+func templateReady(ctx context.Context, name string) (bool, error) {
+	conn, err := pgx.Connect(ctx, adminURL())
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close(ctx)
+	var ready bool
+	err = conn.QueryRow(ctx, `SELECT coalesce((SELECT datistemplate AND NOT datallowconn FROM pg_database WHERE datname = $1), false)`, name).Scan(&ready)
+	return ready, err
+}
+
+// buildLocked builds template name under the kind's advisory lock: a
+// binary that finds another one building waits, then uses its template.
+func buildLocked(tb testing.TB, kind, name, schema string) error {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, adminURL())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	start := time.Now()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, lockKeys[kind]); err != nil {
+		return err
+	}
+	defer func() { _, _ = conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, lockKeys[kind]) }()
+	if waited := time.Since(start); waited > time.Second {
+		tb.Logf("waited %v for another test binary to build %s", waited.Round(time.Second), name)
+	}
+	var exists, ready bool
+	err = conn.QueryRow(ctx, `SELECT count(*) > 0, coalesce(bool_and(datistemplate AND NOT datallowconn), false)
+		FROM pg_database WHERE datname = $1`, name).Scan(&exists, &ready)
+	if err != nil || ready {
+		return err
+	}
+	if exists { // a builder died half-way
+		if err := dropTemplate(ctx, conn, name); err != nil {
+			return err
+		}
+	}
+	start = time.Now()
+	switch kind {
+	case kindSchema:
+		err = buildSchema(ctx, conn, name)
+	case kindNational:
+		err = buildNational(tb, name, schema)
+	}
+	if err != nil {
+		_ = dropTemplate(ctx, conn, name)
+		return err
+	}
+	tb.Logf("built template %s in %v", name, time.Since(start).Round(time.Second))
+	if _, err := conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
+		return err
+	}
+	// Templates of an older hash are of no more use.
+	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname <> $2`, tplPrefix+kind+"_", name)
+	if err != nil {
+		return err
+	}
+	old, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, o := range old {
+		_ = dropTemplate(ctx, conn, o)
+	}
+	return nil
+}
+
+func dropTemplate(ctx context.Context, conn *pgx.Conn, name string) error {
+	id := pgx.Identifier{name}.Sanitize()
+	if _, err := conn.Exec(ctx, "ALTER DATABASE "+id+" WITH IS_TEMPLATE false"); err != nil {
+		return err
+	}
+	_, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+id+" WITH (FORCE)")
+	return err
+}
+
+// buildSchema creates name and applies every migration as the owner.
+func buildSchema(ctx context.Context, conn *pgx.Conn, name string) error {
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return err
+	}
+	u, err := dbURL(name)
+	if err != nil {
+		return err
+	}
+	odb, err := data.Open(ctx, data.Config{URL: u, MaxConns: 2}, quiet())
+	if err != nil {
+		return err
+	}
+	defer odb.Close()
+	return odb.Migrate(ctx)
+}
+
+// nationalInputs are the files of ../shared/data the national template
+// imports, in order: the NBS list, the MCA history, then the polygons —
+// provinces and the prefectures of the prefecture file first, so that
+// the counties derive only the prefectures without a polygon (deriving
+// every province from its counties takes minutes).
+func nationalInputs(tb testing.TB) (nbs []string, mca, provs, prefs, counties string, err error) {
+	nbs, err = boundaries.ExpandNBSPaths([]string{SharedData(tb, "nbs-2023-divisions")})
+	return nbs, SharedData(tb, "mca-gbt2260-areacodes/result.csv"),
+		SharedData(tb, "datav-geoatlas-v3-2024/china_provinces_gcj02.geojson"),
+		SharedData(tb, "datav-geoatlas-v3-2024/zhejiang_prefectures_gcj02.geojson"),
+		SharedData(tb, "datav-geoatlas-v3-2024/china_county_level_gcj02.geojson.gz"), err
+}
+
+// buildNational copies the schema template into name and imports the
+// national data with the product's importers, as the application role
+// (as the server and the CLI import), then stores the reports in a
+// schema of their own that nationalCopy reads and drops.
+func buildNational(tb testing.TB, name, schema string) error {
+	ctx := context.Background()
+	nbs, mca, provs, prefs, counties, err := nationalInputs(tb)
+	if err != nil {
+		return err
+	}
+	u, err := createFrom(ctx, schema, name)
+	if err != nil {
+		return err
+	}
+	odb, err := data.Open(ctx, data.Config{URL: u, MaxConns: 2}, quiet())
+	if err != nil {
+		return err
+	}
+	defer odb.Close()
+	if err := ensureRole(); err != nil {
+		return err
+	}
+	if err := odb.GrantApp(ctx, role); err != nil {
+		return err
+	}
+	adb, err := openApp(ctx, u)
+	if err != nil {
+		return err
+	}
+	svc := boundaries.New(adb)
+	var r NationalImports
+	gcj := boundaries.PolygonOptions{CRS: boundaries.GCJ02}
+	steps := []func() error{
+		func() (err error) { r.NBS, err = svc.ImportNBS(ctx, nbs, nil); return err },
+		func() (err error) { r.MCA, err = svc.ImportMCAHistory(ctx, []string{mca}, nil); return err },
+		func() (err error) { r.Provinces, err = svc.ImportPolygons(ctx, []string{provs}, gcj, nil); return err },
+		func() (err error) {
+			r.Prefectures, err = svc.ImportPolygons(ctx, []string{prefs}, gcj, nil)
+			return err
+		},
+		func() (err error) {
+			r.Counties, err = svc.ImportPolygons(ctx, []string{counties}, gcj, nil)
+			return err
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			adb.Close()
+			return err
+		}
+	}
+	adb.Close()
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	// The template keeps no privileges of this binary's role, which is
+	// dropped when the binary ends; each copy grants its own.
+	_, err = odb.Pool.Exec(ctx, `CREATE SCHEMA dbtest; CREATE TABLE dbtest.import_reports (name text PRIMARY KEY, report jsonb NOT NULL);
+		DROP OWNED BY `+pgx.Identifier{role}.Sanitize())
+	if err != nil {
+		return err
+	}
+	if _, err = odb.Pool.Exec(ctx, `INSERT INTO dbtest.import_reports VALUES ('national', $1)`, raw); err != nil {
+		return err
+	}
+	return analyzeWritten(ctx, odb)
+}
+
+// analyzeWritten analyzes the tables the build wrote, as autovacuum would
+// soon after an import. A copy starts without the activity counters that
+// set autovacuum off, so without this its tables would never get
+// statistics; tables the build left empty stay unanalyzed, as in a new
+// database.
+func analyzeWritten(ctx context.Context, odb *data.DB) error {
+	rows, err := odb.Pool.Query(ctx, `SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables WHERE n_mod_since_analyze > 0`)
+	if err != nil {
+		return err
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if _, err := odb.Pool.Exec(ctx, "ANALYZE "+t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// templateHash is a hash of what a template of kind is built from: the
+// migrations and the code that applies them, and for the national
+// template also the importing code and the input files.
+func templateHash(tb testing.TB, kind string) (string, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", err
+	}
+	var files []string
+	add := func(dir, suffix string) error {
+		es, err := os.ReadDir(filepath.Join(root, dir))
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			n := e.Name()
+			if e.Type().IsRegular() && strings.HasSuffix(n, suffix) && !strings.HasSuffix(n, "_test.go") {
+				files = append(files, filepath.Join(root, dir, n))
+			}
+		}
+		return nil
+	}
+	for _, d := range []struct{ dir, suffix string }{{"data/migrations", ".sql"}, {"data", ".go"}, {"data/dbtest", ".go"}, {".", ".go"}} {
+		if err := add(d.dir, d.suffix); err != nil {
+			return "", err
+		}
+	}
+	files = append(files, filepath.Join(root, "go.sum"))
+	if kind == kindNational {
+		if err := add("boundaries", ".go"); err != nil {
+			return "", err
+		}
+		nbs, mca, provs, prefs, counties, err := nationalInputs(tb)
+		if err != nil {
+			return "", err
+		}
+		files = append(append(files, nbs...), mca, provs, prefs, counties)
+	}
+	slices.Sort(files)
+	h := sha256.New()
+	for _, f := range files {
+		rel, _ := filepath.Rel(root, f)
+		fmt.Fprintf(h, "%s\n", filepath.ToSlash(rel))
+		fh, err := os.Open(f)
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, fh)
+		fh.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// repoRoot is the folder holding go.mod, above the working directory.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fs.ErrNotExist
+		}
+		dir = parent
+	}
+}
