@@ -26,6 +26,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -50,9 +51,72 @@ const (
 	kindNational = "national"
 )
 
-// Advisory-lock keys, one per kind, so a binary that needs only the
-// schema never waits for the national import.
-var lockKeys = map[string]int64{kindSchema: 0x64696d696e670001, kindNational: 0x64696d696e670002}
+// A Set is real data (../shared/data) a template holds, imported by the
+// product's importers into the migrated schema.
+type Set struct {
+	kind  string
+	steps func(tb testing.TB) ([]step, error)
+}
+
+// step is one import of a Set: an importer ("nbs", "mca" or "polygons",
+// as `diming import`) and its files; name keys its report.
+type step struct {
+	name, importer string
+	files          []string
+}
+
+// The sets tests copy.
+var (
+	// NationalSet: the NBS five levels of the whole country (620,573
+	// villages), the MCA code history since 1981, then the polygons of the
+	// provinces, of Zhejiang's prefectures and of every county (DataV,
+	// GCJ-02), in that order, so that the counties derive only the
+	// prefectures without a polygon (deriving every province from its
+	// counties takes minutes).
+	NationalSet = Set{kind: kindNational, steps: func(tb testing.TB) ([]step, error) {
+		nbs, err := boundaries.ExpandNBSPaths([]string{SharedData(tb, "nbs-2023-divisions")})
+		return []step{
+			{"nbs", "nbs", nbs},
+			{"mca", "mca", []string{SharedData(tb, "mca-gbt2260-areacodes/result.csv")}},
+			{"provinces", "polygons", []string{SharedData(tb, "datav-geoatlas-v3-2024/china_provinces_gcj02.geojson")}},
+			{"prefectures", "polygons", []string{SharedData(tb, "datav-geoatlas-v3-2024/zhejiang_prefectures_gcj02.geojson")}},
+			{"counties", "polygons", []string{SharedData(tb, "datav-geoatlas-v3-2024/china_county_level_gcj02.geojson.gz")}},
+		}, err
+	}}
+	// CountiesSet: the NBS provinces, prefectures and counties, the MCA
+	// code history and the polygons of the 15 focus counties (绍兴, 嘉兴,
+	// 三门, 嘉鱼): real neighbours to draw boundary lines between.
+	CountiesSet = Set{kind: "counties", steps: func(tb testing.TB) ([]step, error) {
+		return []step{
+			{"nbs", "nbs", nbsFiles(tb, "provinces.csv", "cities.csv", "areas.csv")},
+			{"mca", "mca", []string{SharedData(tb, "mca-gbt2260-areacodes/result.csv")}},
+			{"focus", "polygons", []string{SharedData(tb, "datav-geoatlas-v3-2024/focus_counties_shaoxing_jiaxing_sanmen_jiayu_gcj02.geojson")}},
+		}, nil
+	}}
+	// TownsSet: the NBS provinces, prefectures, counties and towns of the
+	// whole country and the villages of the focus areas (3306, 3304,
+	// 331022, 421221); no polygons, no history.
+	TownsSet = Set{kind: "towns", steps: func(tb testing.TB) ([]step, error) {
+		return []step{{"nbs", "nbs", nbsFiles(tb, "provinces.csv", "cities.csv", "areas.csv", "streets.csv",
+			"villages_focus_3306_3304_331022_421221.csv")}}, nil
+	}}
+)
+
+func nbsFiles(tb testing.TB, names ...string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, SharedData(tb, filepath.Join("nbs-2023-divisions", n)))
+	}
+	return out
+}
+
+// lockKey is the advisory-lock key of a kind: a binary that needs one
+// template never waits for another's build.
+func lockKey(kind string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("diming template " + kind))
+	return int64(h.Sum64())
+}
 
 // NationalImports are the reports of the imports that filled the national
 // template, read back from it.
@@ -69,7 +133,7 @@ var (
 	tplNames = map[string]string{} // kind → ready template name
 
 	reportsMu sync.Mutex
-	reports   *NationalImports
+	reports   = map[string]map[string]*boundaries.ImportReport{} // kind → step → report
 
 	sharedNationalOnce sync.Once
 	sharedNational     *data.DB
@@ -77,16 +141,14 @@ var (
 	sharedNationalErr  error
 )
 
-// National returns a copy of the national database of its own for tb, as
-// the application role, and the copy's owner URL; it is dropped when tb
-// ends. The first call of a `make test` run on a cluster without the
-// current template imports the national data into it (minutes); later
-// calls copy it (seconds).
-func National(tb testing.TB) (db *data.DB, url string) {
+// Copy returns a copy of set's template of its own for tb, as the
+// application role, and the copy's owner URL; it is dropped when tb ends.
+// The first call on a cluster without the current template builds it.
+func Copy(tb testing.TB, set Set) (db *data.DB, url string) {
 	tb.Helper()
-	db, n, err := nationalCopy(tb)
+	db, n, err := setCopy(tb, set)
 	if err != nil {
-		tb.Fatalf("national test database: %v", err)
+		tb.Fatalf("%s test database: %v", set.kind, err)
 	}
 	tb.Cleanup(func() {
 		db.Close()
@@ -96,6 +158,15 @@ func National(tb testing.TB) (db *data.DB, url string) {
 	return db, v.(string)
 }
 
+// National returns a copy of the national database (NationalSet) of its
+// own for tb; see Copy. The first call of a `make test` run on a cluster
+// without the current template imports the national data into it
+// (minutes); later calls copy it (seconds).
+func National(tb testing.TB) (db *data.DB, url string) {
+	tb.Helper()
+	return Copy(tb, NationalSet)
+}
+
 // NationalShared returns the test binary's one copy of the national
 // database, as the application role, made on first use and dropped by
 // Main. Tests share it, so they only read, or write with codes of their
@@ -103,7 +174,7 @@ func National(tb testing.TB) (db *data.DB, url string) {
 func NationalShared(tb testing.TB) *data.DB {
 	tb.Helper()
 	sharedNationalOnce.Do(func() {
-		sharedNational, sharedNationalName, sharedNationalErr = nationalCopy(tb)
+		sharedNational, sharedNationalName, sharedNationalErr = setCopy(tb, NationalSet)
 	})
 	if sharedNationalErr != nil {
 		tb.Fatalf("national test database: %v", sharedNationalErr)
@@ -116,54 +187,53 @@ func NationalShared(tb testing.TB) *data.DB {
 func NationalReports(tb testing.TB) NationalImports {
 	tb.Helper()
 	reportsMu.Lock()
-	r := reports
+	r, ok := reports[kindNational]
 	reportsMu.Unlock()
-	if r == nil {
+	if !ok {
 		NationalShared(tb)
 		reportsMu.Lock()
-		r = reports
+		r, ok = reports[kindNational]
 		reportsMu.Unlock()
 	}
-	if r == nil {
+	if !ok {
 		tb.Fatal("the national template holds no import reports")
 	}
-	return *r
+	return NationalImports{NBS: r["nbs"], MCA: r["mca"], Provinces: r["provinces"], Prefectures: r["prefectures"], Counties: r["counties"]}
 }
 
-// nationalCopy copies the national template, reads its import reports
-// (once) and takes them out of the copy, and grants the application role.
-func nationalCopy(tb testing.TB) (*data.DB, string, error) {
+// setCopy copies set's template, reads its import reports (once) and
+// takes them out of the copy, and grants the application role.
+func setCopy(tb testing.TB, set Set) (*data.DB, string, error) {
 	tb.Helper()
-	tpl, err := template(tb, kindNational)
+	tpl, err := template(tb, set)
 	if err != nil {
 		return nil, "", err
 	}
 	start := time.Now()
 	defer func() { tb.Logf("copied %s in %v", tpl, time.Since(start).Round(time.Millisecond)) }()
-	db, n, err := copyTemplate(tb, tpl, func(ctx context.Context, owner *data.DB) error {
+	return copyTemplate(tb, tpl, func(ctx context.Context, owner *data.DB) error {
 		reportsMu.Lock()
 		defer reportsMu.Unlock()
-		if reports == nil {
+		if _, ok := reports[set.kind]; !ok {
 			var raw []byte
-			if err := owner.Pool.QueryRow(ctx, `SELECT report FROM dbtest.import_reports WHERE name = 'national'`).Scan(&raw); err != nil {
+			if err := owner.Pool.QueryRow(ctx, `SELECT report FROM dbtest.import_reports WHERE name = $1`, set.kind).Scan(&raw); err != nil {
 				return fmt.Errorf("read the import reports: %w", err)
 			}
-			var r NationalImports
+			var r map[string]*boundaries.ImportReport
 			if err := json.Unmarshal(raw, &r); err != nil {
 				return err
 			}
-			reports = &r
+			reports[set.kind] = r
 		}
 		_, err := owner.Pool.Exec(ctx, `DROP SCHEMA dbtest CASCADE`)
 		return err
 	})
-	return db, n, err
 }
 
 // schemaCopy makes a migrated, empty database from the schema template
 // and returns its name and owner URL.
 func schemaCopy(tb testing.TB) (name, ownerURL string, err error) {
-	tpl, err := template(tb, kindSchema)
+	tpl, err := template(tb, schemaSet)
 	if err != nil {
 		return "", "", err
 	}
@@ -251,40 +321,50 @@ func dbURL(name string) (string, error) {
 	return u.String(), nil
 }
 
-// template returns the name of the ready template of kind, building it
+// schemaSet is the migrated schema alone.
+var schemaSet = Set{kind: kindSchema}
+
+// template returns the name of the ready template of set, building it
 // first when the cluster has none for the current hash.
-func template(tb testing.TB, kind string) (string, error) {
+func template(tb testing.TB, set Set) (string, error) {
 	schema := ""
-	if kind == kindNational {
+	if set.kind != kindSchema {
 		var err error
-		if schema, err = template(tb, kindSchema); err != nil {
+		if schema, err = template(tb, schemaSet); err != nil {
 			return "", err
 		}
 	}
 	tplMu.Lock()
 	defer tplMu.Unlock()
-	if n, ok := tplNames[kind]; ok {
+	if n, ok := tplNames[set.kind]; ok {
 		return n, nil
 	}
 	if adminURL() == "" {
 		return "", errNoURL
 	}
-	sum, err := templateHash(tb, kind)
+	var steps []step
+	if set.steps != nil {
+		var err error
+		if steps, err = set.steps(tb); err != nil {
+			return "", err
+		}
+	}
+	sum, err := templateHash(steps)
 	if err != nil {
 		return "", err
 	}
-	name := tplPrefix + kind + "_" + sum
+	name := tplPrefix + set.kind + "_" + sum
 	ctx := context.Background()
 	ready, err := templateReady(ctx, name)
 	if err != nil {
 		return "", err
 	}
 	if !ready {
-		if err := buildLocked(tb, kind, name, schema); err != nil {
+		if err := buildLocked(tb, set.kind, name, schema, steps); err != nil {
 			return "", fmt.Errorf("build template %s: %w", name, err)
 		}
 	}
-	tplNames[kind] = name
+	tplNames[set.kind] = name
 	return name, nil
 }
 
@@ -303,7 +383,7 @@ func templateReady(ctx context.Context, name string) (bool, error) {
 
 // buildLocked builds template name under the kind's advisory lock: a
 // binary that finds another one building waits, then uses its template.
-func buildLocked(tb testing.TB, kind, name, schema string) error {
+func buildLocked(tb testing.TB, kind, name, schema string, steps []step) error {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, adminURL())
 	if err != nil {
@@ -311,10 +391,10 @@ func buildLocked(tb testing.TB, kind, name, schema string) error {
 	}
 	defer conn.Close(ctx)
 	start := time.Now()
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, lockKeys[kind]); err != nil {
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, lockKey(kind)); err != nil {
 		return err
 	}
-	defer func() { _, _ = conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, lockKeys[kind]) }()
+	defer func() { _, _ = conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, lockKey(kind)) }()
 	if waited := time.Since(start); waited > time.Second {
 		tb.Logf("waited %v for another test binary to build %s", waited.Round(time.Second), name)
 	}
@@ -330,11 +410,10 @@ func buildLocked(tb testing.TB, kind, name, schema string) error {
 		}
 	}
 	start = time.Now()
-	switch kind {
-	case kindSchema:
+	if kind == kindSchema {
 		err = buildSchema(ctx, conn, name)
-	case kindNational:
-		err = buildNational(tb, name, schema)
+	} else {
+		err = buildSet(kind, name, schema, steps)
 	}
 	if err != nil {
 		_ = dropTemplate(ctx, conn, name)
@@ -385,29 +464,12 @@ func buildSchema(ctx context.Context, conn *pgx.Conn, name string) error {
 	return odb.Migrate(ctx)
 }
 
-// nationalInputs are the files of ../shared/data the national template
-// imports, in order: the NBS list, the MCA history, then the polygons —
-// provinces and the prefectures of the prefecture file first, so that
-// the counties derive only the prefectures without a polygon (deriving
-// every province from its counties takes minutes).
-func nationalInputs(tb testing.TB) (nbs []string, mca, provs, prefs, counties string, err error) {
-	nbs, err = boundaries.ExpandNBSPaths([]string{SharedData(tb, "nbs-2023-divisions")})
-	return nbs, SharedData(tb, "mca-gbt2260-areacodes/result.csv"),
-		SharedData(tb, "datav-geoatlas-v3-2024/china_provinces_gcj02.geojson"),
-		SharedData(tb, "datav-geoatlas-v3-2024/zhejiang_prefectures_gcj02.geojson"),
-		SharedData(tb, "datav-geoatlas-v3-2024/china_county_level_gcj02.geojson.gz"), err
-}
-
-// buildNational copies the schema template into name and imports the
-// national data with the product's importers, as the application role
-// (as the server and the CLI import), then stores the reports in a
-// schema of their own that nationalCopy reads and drops.
-func buildNational(tb testing.TB, name, schema string) error {
+// buildSet copies the schema template into name and runs the set's
+// imports with the product's importers, as the application role (as the
+// server and the CLI import), then stores the reports in a schema of
+// their own that setCopy reads and drops.
+func buildSet(kind, name, schema string, steps []step) error {
 	ctx := context.Background()
-	nbs, mca, provs, prefs, counties, err := nationalInputs(tb)
-	if err != nil {
-		return err
-	}
 	u, err := createFrom(ctx, schema, name)
 	if err != nil {
 		return err
@@ -428,29 +490,27 @@ func buildNational(tb testing.TB, name, schema string) error {
 		return err
 	}
 	svc := boundaries.New(adb)
-	var r NationalImports
-	gcj := boundaries.PolygonOptions{CRS: boundaries.GCJ02}
-	steps := []func() error{
-		func() (err error) { r.NBS, err = svc.ImportNBS(ctx, nbs, nil); return err },
-		func() (err error) { r.MCA, err = svc.ImportMCAHistory(ctx, []string{mca}, nil); return err },
-		func() (err error) { r.Provinces, err = svc.ImportPolygons(ctx, []string{provs}, gcj, nil); return err },
-		func() (err error) {
-			r.Prefectures, err = svc.ImportPolygons(ctx, []string{prefs}, gcj, nil)
-			return err
-		},
-		func() (err error) {
-			r.Counties, err = svc.ImportPolygons(ctx, []string{counties}, gcj, nil)
-			return err
-		},
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			adb.Close()
-			return err
+	reps := map[string]*boundaries.ImportReport{}
+	for _, st := range steps {
+		var rep *boundaries.ImportReport
+		switch st.importer {
+		case "nbs":
+			rep, err = svc.ImportNBS(ctx, st.files, nil)
+		case "mca":
+			rep, err = svc.ImportMCAHistory(ctx, st.files, nil)
+		case "polygons":
+			rep, err = svc.ImportPolygons(ctx, st.files, boundaries.PolygonOptions{CRS: boundaries.GCJ02}, nil)
+		default:
+			err = fmt.Errorf("no importer %q", st.importer)
 		}
+		if err != nil {
+			adb.Close()
+			return fmt.Errorf("%s: %w", st.name, err)
+		}
+		reps[st.name] = rep
 	}
 	adb.Close()
-	raw, err := json.Marshal(r)
+	raw, err := json.Marshal(reps)
 	if err != nil {
 		return err
 	}
@@ -461,7 +521,7 @@ func buildNational(tb testing.TB, name, schema string) error {
 	if err != nil {
 		return err
 	}
-	if _, err = odb.Pool.Exec(ctx, `INSERT INTO dbtest.import_reports VALUES ('national', $1)`, raw); err != nil {
+	if _, err = odb.Pool.Exec(ctx, `INSERT INTO dbtest.import_reports VALUES ($1, $2)`, kind, raw); err != nil {
 		return err
 	}
 	return analyzeWritten(ctx, odb)
@@ -489,10 +549,10 @@ func analyzeWritten(ctx context.Context, odb *data.DB) error {
 	return nil
 }
 
-// templateHash is a hash of what a template of kind is built from: the
-// migrations and the code that applies them, and for the national
-// template also the importing code and the input files.
-func templateHash(tb testing.TB, kind string) (string, error) {
+// templateHash is a hash of what a template is built from: the
+// migrations and the code that applies them, and for a set also the
+// importing code and the set's steps and input files.
+func templateHash(steps []step) (string, error) {
 	root, err := repoRoot()
 	if err != nil {
 		return "", err
@@ -511,24 +571,22 @@ func templateHash(tb testing.TB, kind string) (string, error) {
 		}
 		return nil
 	}
-	for _, d := range []struct{ dir, suffix string }{{"data/migrations", ".sql"}, {"data", ".go"}, {"data/dbtest", ".go"}, {".", ".go"}} {
+	dirs := []struct{ dir, suffix string }{{"data/migrations", ".sql"}, {"data", ".go"}, {"data/dbtest", ".go"}, {".", ".go"}}
+	if len(steps) > 0 {
+		dirs = append(dirs, struct{ dir, suffix string }{"boundaries", ".go"})
+	}
+	for _, d := range dirs {
 		if err := add(d.dir, d.suffix); err != nil {
 			return "", err
 		}
 	}
 	files = append(files, filepath.Join(root, "go.sum"))
-	if kind == kindNational {
-		if err := add("boundaries", ".go"); err != nil {
-			return "", err
-		}
-		nbs, mca, provs, prefs, counties, err := nationalInputs(tb)
-		if err != nil {
-			return "", err
-		}
-		files = append(append(files, nbs...), mca, provs, prefs, counties)
-	}
 	slices.Sort(files)
 	h := sha256.New()
+	for _, st := range steps {
+		fmt.Fprintf(h, "step %s %s\n", st.name, st.importer)
+		files = append(files, st.files...)
+	}
 	for _, f := range files {
 		rel, _ := filepath.Rel(root, f)
 		fmt.Fprintf(h, "%s\n", filepath.ToSlash(rel))
