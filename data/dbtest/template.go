@@ -1,24 +1,29 @@
 package dbtest
 
-// Template databases. Two databases are built once on the test cluster
-// and copied (CREATE DATABASE … TEMPLATE, a file copy) for every test
-// database made from them:
+// Template databases. Each is built once on the test cluster and copied
+// (CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY, a file copy taking
+// about a second) for every test database made from it:
 //
 //   - the schema template: every migration applied, no rows; Open and
 //     Fresh(tb, true) copy it instead of migrating each time;
-//   - the national template: the schema plus the real national data
-//     imported with the product's importers (NBS five levels, the MCA code
-//     history, the province, Zhejiang prefecture and county polygons),
-//     and the import reports; National and NationalShared copy it.
+//   - one template per Set of real data, imported by the product's own
+//     importers (boundaries.Service as the application role) into a copy
+//     of the schema template, with the import reports: NationalSet (the
+//     whole country: NBS five levels, MCA history, province, Zhejiang
+//     prefecture and county polygons; National, NationalShared and
+//     NationalReports), CountiesSet and TownsSet (Copy).
 //
 // Each template's name carries a hash of what it is built from (the
-// migrations, the importing code, the input files), so a change to any
-// of them builds a new one and the older ones are dropped. The first test
-// binary that needs a missing template builds it under a PostgreSQL
-// advisory lock; the binaries that go test runs beside it wait for that
-// one builder instead of importing the same data again. The current
-// templates stay on the cluster for the next run; a clean cluster (CI)
-// builds them from scratch.
+// migrations, the code of data, boundaries and dbtest, the set's input
+// files), so a change to any of them builds a new one and the older ones
+// of that kind are dropped. The first test binary that needs a missing
+// template builds it under a PostgreSQL advisory lock of its kind; the
+// binaries go test runs beside it wait for that one builder instead of
+// importing the same data again. The current templates stay on the
+// cluster for the next run; a new cluster (CI) builds them from scratch.
+// The imports themselves are still tested: building a template runs
+// them, and the import tests (report counts, failures, kill -9 in the
+// middle, idempotence) import what they assert on.
 
 import (
 	"context"
