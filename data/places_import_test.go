@@ -48,11 +48,11 @@ func levelCounts(tb testing.TB, db *data.DB) map[int]int {
 
 // TestImportPlacesFromAllDivisions imports every NBS town and village of
 // the country as place names and checks their romanization. The divisions
-// come from the national template (the NBS lists imported by the
+// come from a template (dbtest.NBSSet: the NBS lists imported by the
 // boundaries importer, once per `make test`).
 func TestImportPlacesFromAllDivisions(t *testing.T) {
 	start := time.Now()
-	db, url := dbtest.National(t)
+	db, url := dbtest.Copy(t, dbtest.NBSSet)
 	ctx := t.Context()
 	levels := levelCounts(t, db)
 	if levels[4] != 41352 || levels[5] != 620573 {

@@ -60,6 +60,7 @@ const (
 // product's importers into the migrated schema.
 type Set struct {
 	kind  string
+	base  *Set // the template it starts from; nil: the schema template
 	steps func(tb testing.TB) ([]step, error)
 }
 
@@ -72,21 +73,24 @@ type step struct {
 
 // The sets tests copy.
 var (
-	// NationalSet: the NBS five levels of the whole country (620,573
-	// villages), the MCA code history since 1981, then the polygons of the
-	// provinces, of Zhejiang's prefectures and of every county (DataV,
-	// GCJ-02), in that order, so that the counties derive only the
-	// prefectures without a polygon (deriving every province from its
-	// counties takes minutes).
-	NationalSet = Set{kind: kindNational, steps: func(tb testing.TB) ([]step, error) {
+	// NBSSet: the NBS five levels of the whole country (620,573 villages)
+	// and nothing else.
+	NBSSet = Set{kind: "nbs", steps: func(tb testing.TB) ([]step, error) {
 		nbs, err := boundaries.ExpandNBSPaths([]string{SharedData(tb, "nbs-2023-divisions")})
+		return []step{{"nbs", "nbs", nbs}}, err
+	}}
+	// NationalSet: NBSSet, the MCA code history since 1981, then the
+	// polygons of the provinces, of Zhejiang's prefectures and of every
+	// county (DataV, GCJ-02), in that order, so that the counties derive
+	// only the prefectures without a polygon (deriving every province
+	// from its counties takes minutes).
+	NationalSet = Set{kind: kindNational, base: &NBSSet, steps: func(tb testing.TB) ([]step, error) {
 		return []step{
-			{"nbs", "nbs", nbs},
 			{"mca", "mca", []string{SharedData(tb, "mca-gbt2260-areacodes/result.csv")}},
 			{"provinces", "polygons", []string{SharedData(tb, "datav-geoatlas-v3-2024/china_provinces_gcj02.geojson")}},
 			{"prefectures", "polygons", []string{SharedData(tb, "datav-geoatlas-v3-2024/zhejiang_prefectures_gcj02.geojson")}},
 			{"counties", "polygons", []string{SharedData(tb, "datav-geoatlas-v3-2024/china_county_level_gcj02.geojson.gz")}},
-		}, err
+		}, nil
 	}}
 	// CountiesSet: the NBS provinces, prefectures and counties, the MCA
 	// code history and the polygons of the 15 focus counties (绍兴, 嘉兴,
@@ -332,10 +336,14 @@ var schemaSet = Set{kind: kindSchema}
 // template returns the name of the ready template of set, building it
 // first when the cluster has none for the current hash.
 func template(tb testing.TB, set Set) (string, error) {
-	schema := ""
+	schema := "" // the name of the template it starts from
 	if set.kind != kindSchema {
+		base := schemaSet
+		if set.base != nil {
+			base = *set.base
+		}
 		var err error
-		if schema, err = template(tb, schemaSet); err != nil {
+		if schema, err = template(tb, base); err != nil {
 			return "", err
 		}
 	}
@@ -354,7 +362,7 @@ func template(tb testing.TB, set Set) (string, error) {
 			return "", err
 		}
 	}
-	sum, err := templateHash(steps)
+	sum, err := templateHash(schema, steps)
 	if err != nil {
 		return "", err
 	}
@@ -495,7 +503,28 @@ func buildSet(kind, name, schema string, steps []step) error {
 		return err
 	}
 	svc := boundaries.New(adb)
+	// A set built on another starts with that one's reports.
 	reps := map[string]*boundaries.ImportReport{}
+	var baseReps []byte
+	var fromSet bool
+	err = odb.Pool.QueryRow(ctx, `SELECT to_regclass('dbtest.import_reports') IS NOT NULL`).Scan(&fromSet)
+	if err == nil && fromSet {
+		err = odb.Pool.QueryRow(ctx, `SELECT report FROM dbtest.import_reports`).Scan(&baseReps)
+	}
+	if err != nil {
+		adb.Close()
+		return err
+	}
+	if baseReps != nil {
+		if err := json.Unmarshal(baseReps, &reps); err != nil {
+			adb.Close()
+			return err
+		}
+		if _, err := odb.Pool.Exec(ctx, `DROP SCHEMA dbtest CASCADE`); err != nil {
+			adb.Close()
+			return err
+		}
+	}
 	for _, st := range steps {
 		var rep *boundaries.ImportReport
 		switch st.importer {
@@ -557,7 +586,7 @@ func analyzeWritten(ctx context.Context, odb *data.DB) error {
 // templateHash is a hash of what a template is built from: the
 // migrations and the code that applies them, and for a set also the
 // importing code and the set's steps and input files.
-func templateHash(steps []step) (string, error) {
+func templateHash(base string, steps []step) (string, error) {
 	root, err := repoRoot()
 	if err != nil {
 		return "", err
@@ -588,6 +617,7 @@ func templateHash(steps []step) (string, error) {
 	files = append(files, filepath.Join(root, "go.sum"))
 	slices.Sort(files)
 	h := sha256.New()
+	fmt.Fprintf(h, "base %s\n", base)
 	for _, st := range steps {
 		fmt.Fprintf(h, "step %s %s\n", st.name, st.importer)
 		files = append(files, st.files...)
