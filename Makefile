@@ -9,6 +9,13 @@ TEST_PKGS := $(RUNTIME_PKGS) zbar-tools gdal-bin chromium fonts-wqy-microhei
 TEST_PG_PORT ?= 15339
 TEST_ENV := DIMING_PG_DIR=.data/pg-test DIMING_PG_PORT=$(TEST_PG_PORT) DIMING_PG_FAST=true DIMING_PG_DATABASE=postgres
 
+# go vet ran over everything just before, so go test does not vet again
+# (-vet=off). The longest packages start first, so that the two cores are
+# not left with one long package at the end; ./... adds the rest. The
+# national data is imported once per cluster and run into a template
+# database that the tests copy (data/dbtest/template.go).
+TEST_ORDER := ./web ./data ./boundaries ./cmd/diming ./...
+
 .PHONY: run test bench build deps db-test web-deps lint clean
 
 build: web-deps
@@ -40,7 +47,7 @@ test: db-test
 	@echo "== go vet"; $(GO) vet ./...
 	@echo "== staticcheck"; $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 	@echo "== go test -race"
-	DIMING_TEST_DATABASE_URL=$$($(TEST_ENV) $(BIN) db url) $(GO) test -race -count=1 -timeout 15m ./...
+	DIMING_TEST_DATABASE_URL=$$($(TEST_ENV) $(BIN) db url) $(GO) test -race -count=1 -vet=off -timeout 15m $(TEST_ORDER)
 
 bench: db-test
 	DIMING_TEST_DATABASE_URL=$$($(TEST_ENV) $(BIN) db url) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./... | tee bench.out

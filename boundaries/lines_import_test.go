@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,10 +19,11 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 )
 
-// lineFixture is a fresh database of its own holding the NBS provinces,
+// lineFixture is a database of its own holding the NBS provinces,
 // prefectures and counties, the MCA code history and the polygons of the
 // 15 focus counties (GCJ-02 in the file, CGCS2000 once imported): enough
-// for lines between real neighbours, with no lines yet.
+// for lines between real neighbours, with no lines yet. It is a copy of
+// dbtest.CountiesSet, imported once per `make test`.
 type lineFixture struct {
 	db  *data.DB
 	svc *boundaries.Service
@@ -31,25 +31,8 @@ type lineFixture struct {
 
 func mustLineFixture(t *testing.T) lineFixture {
 	t.Helper()
-	db, _ := dbtest.Fresh(t, true)
-	f := lineFixture{db: db, svc: boundaries.New(db)}
-	ctx := t.Context()
-	nbs := dbtest.SharedData(t, "nbs-2023-divisions")
-	var files []string
-	for _, n := range []string{"provinces.csv", "cities.csv", "areas.csv"} {
-		files = append(files, filepath.Join(nbs, n))
-	}
-	if _, err := f.svc.ImportNBS(ctx, files, nil); err != nil {
-		t.Fatalf("ImportNBS = %v", err)
-	}
-	if _, err := f.svc.ImportMCAHistory(ctx, []string{dbtest.SharedData(t, "mca-gbt2260-areacodes/result.csv")}, nil); err != nil {
-		t.Fatalf("ImportMCAHistory = %v", err)
-	}
-	focus := dbtest.SharedData(t, "datav-geoatlas-v3-2024/focus_counties_shaoxing_jiaxing_sanmen_jiayu_gcj02.geojson")
-	if _, err := f.svc.ImportPolygons(ctx, []string{focus}, boundaries.PolygonOptions{CRS: boundaries.GCJ02}, nil); err != nil {
-		t.Fatalf("ImportPolygons = %v", err)
-	}
-	return f
+	db, _ := dbtest.Copy(t, dbtest.CountiesSet)
+	return lineFixture{db: db, svc: boundaries.New(db)}
 }
 
 func (f lineFixture) count(t *testing.T, sql string, args ...any) int {

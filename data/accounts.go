@@ -16,8 +16,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-func hashPassword(pw string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+func (db *DB) hashPassword(pw string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), db.passwordCost)
 	return string(h), err
 }
 
@@ -40,7 +40,7 @@ func (db *DB) CreateUser(ctx context.Context, nu diming.NewUser) (diming.UserRec
 	if err := nu.Validate(); err != nil {
 		return diming.UserRecord{}, err
 	}
-	hash, err := hashPassword(nu.Password)
+	hash, err := db.hashPassword(nu.Password)
 	if err != nil {
 		return diming.UserRecord{}, diming.E(op, err)
 	}
@@ -129,7 +129,7 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, up diming.UserUpdate) (d
 		}
 		var hash *string
 		if up.Password != nil {
-			h, err := hashPassword(*up.Password)
+			h, err := db.hashPassword(*up.Password)
 			if err != nil {
 				return err
 			}
@@ -164,8 +164,13 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, up diming.UserUpdate) (d
 }
 
 // dummyHash keeps the time of a failed login the same whether or not the
-// username exists.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-password"), bcrypt.DefaultCost)
+// username exists: a hash at the pool's cost, made on first use.
+func (db *DB) dummyHash() []byte {
+	db.dummyOnce.Do(func() {
+		db.dummy, _ = bcrypt.GenerateFromPassword([]byte("not-a-password"), db.passwordCost)
+	})
+	return db.dummy
+}
 
 func newSecret(prefix string) (string, []byte) {
 	b := make([]byte, 32)

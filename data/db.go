@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // DBTX is what stores need from a database handle; both *pgxpool.Pool and
@@ -30,6 +32,10 @@ type Config struct {
 	StatementTimeout time.Duration
 	// Tracer, when set, sees every statement (tests read query plans with it).
 	Tracer pgx.QueryTracer
+	// PasswordCost is the bcrypt cost of new password hashes (0 means
+	// bcrypt.DefaultCost). Only tests lower it: under the race detector
+	// one hash at the default cost takes a second or more.
+	PasswordCost int
 }
 
 // DB is the opened database: the pool plus the stores built on it.
@@ -38,6 +44,10 @@ type DB struct {
 	logger *slog.Logger
 	// replica, when set, takes the reads that may lag (see replica.go).
 	replica *replica
+
+	passwordCost int
+	dummyOnce    sync.Once
+	dummy        []byte
 }
 
 // Open connects, pings and logs the PostGIS version once. It returns an
@@ -55,7 +65,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*DB, error) {
 		pool.Close()
 		return nil, translate("data.Open", err)
 	}
-	db := &DB{Pool: pool, logger: logger}
+	db := &DB{Pool: pool, logger: logger, passwordCost: cfg.PasswordCost}
+	if db.passwordCost == 0 {
+		db.passwordCost = bcrypt.DefaultCost
+	}
 	var v string
 	if err := pool.QueryRow(ctx, `SELECT coalesce((SELECT extversion FROM pg_extension WHERE extname='postgis'), 'not installed')`).Scan(&v); err == nil {
 		logger.Info("database connected", "postgis", v, "max_conns", pc.MaxConns)

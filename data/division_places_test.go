@@ -15,9 +15,8 @@ import (
 // history) renames its place name, and retiring it retires the place
 // name, with history both ways and audit rows.
 func TestDivisionAndPlaceNameChangeTogether(t *testing.T) {
-	db, _ := dbtest.Fresh(t, true)
+	db, _ := dbtest.Copy(t, dbtest.TownsSet) // the NBS towns of the country, the focus areas' villages
 	ctx := diming.WithUser(t.Context(), &diming.User{Username: "admin", Roles: []diming.Role{diming.RoleAdmin}})
-	loadNBSDivisions(t, db, "villages_focus_3306_3304_331022_421221.csv")
 	svc := boundaries.New(db)
 	if _, err := svc.ImportMCAHistory(ctx, []string{dbtest.SharedData(t, "mca-gbt2260-areacodes/result.csv")}, nil); err != nil {
 		t.Fatal(err)

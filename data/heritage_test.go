@@ -14,9 +14,8 @@ import (
 // divisions of the focus areas, checks links and the rename guard, then
 // loads the demo names.
 func TestHeritageImportAndDemo(t *testing.T) {
-	db, _ := dbtest.Fresh(t, true)
+	db, _ := dbtest.Copy(t, dbtest.TownsSet) // the NBS towns of the country, the focus areas' villages
 	ctx := t.Context()
-	loadNBSDivisions(t, db, "villages_focus_3306_3304_331022_421221.csv")
 	if _, err := db.ImportPlacesFromDivisions(ctx, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func (db *DB) checkPassword(ctx context.Context, a diming.LoginAttempt, p diming
 			result = lockedError(op, *l, now)
 			return audit(ctx, tx, ch)
 		}
-		id, ok, err := passwordMatches(ctx, tx, a)
+		id, ok, err := passwordMatches(ctx, tx, a, db.dummyHash())
 		switch {
 		case err != nil:
 			return err
@@ -209,7 +209,7 @@ func recordFailure(ctx context.Context, tx pgx.Tx, rows []throttleRow, p diming.
 // passwordMatches checks the password; a disabled account never matches.
 // An unknown name costs the same bcrypt time as a known one. id is the
 // account's id when the name exists.
-func passwordMatches(ctx context.Context, tx pgx.Tx, a diming.LoginAttempt) (id int64, ok bool, err error) {
+func passwordMatches(ctx context.Context, tx pgx.Tx, a diming.LoginAttempt, dummyHash []byte) (id int64, ok bool, err error) {
 	var hash string
 	var disabled bool
 	err = tx.QueryRow(ctx, `SELECT id, password_hash, disabled_at IS NOT NULL FROM users WHERE username=$1`, a.Username).Scan(&id, &hash, &disabled)
@@ -241,7 +241,7 @@ func (db *DB) ChangePassword(ctx context.Context, current diming.LoginAttempt, n
 	if err != nil {
 		return err
 	}
-	hash, err := hashPassword(newPassword)
+	hash, err := db.hashPassword(newPassword)
 	if err != nil {
 		return diming.E(op, err)
 	}

@@ -24,6 +24,12 @@ func loadNBSDivisions(tb testing.TB, db *data.DB, villages string) map[int]int {
 	if _, err := boundaries.New(db).ImportNBS(context.Background(), paths, nil); err != nil {
 		tb.Fatalf("import NBS divisions: %v", err)
 	}
+	return levelCounts(tb, db)
+}
+
+// levelCounts counts the divisions per level.
+func levelCounts(tb testing.TB, db *data.DB) map[int]int {
+	tb.Helper()
 	counts := map[int]int{}
 	rows, err := db.Pool.Query(context.Background(), `SELECT level, count(*) FROM divisions GROUP BY level`)
 	if err != nil {
@@ -41,16 +47,18 @@ func loadNBSDivisions(tb testing.TB, db *data.DB, villages string) map[int]int {
 }
 
 // TestImportPlacesFromAllDivisions imports every NBS town and village of
-// the country as place names and checks their romanization.
+// the country as place names and checks their romanization. The divisions
+// come from a template (dbtest.NBSSet: the NBS lists imported by the
+// boundaries importer, once per `make test`).
 func TestImportPlacesFromAllDivisions(t *testing.T) {
-	db, url := dbtest.Fresh(t, true)
-	ctx := t.Context()
 	start := time.Now()
-	levels := loadNBSDivisions(t, db, "villages_national.csv.gz")
+	db, url := dbtest.Copy(t, dbtest.NBSSet)
+	ctx := t.Context()
+	levels := levelCounts(t, db)
 	if levels[4] != 41352 || levels[5] != 620573 {
 		t.Fatalf("loaded divisions per level %v, want 41352 towns and 620573 villages", levels)
 	}
-	t.Logf("divisions loaded in %v: %v", time.Since(start), levels)
+	t.Logf("national divisions ready in %v: %v", time.Since(start), levels)
 	t.Run("prefix rule and plans", func(t *testing.T) {
 		checkPrefixRule(t, db)
 		checkPrefixPlans(t, url)

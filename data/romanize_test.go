@@ -14,9 +14,8 @@ import (
 // generic only of 神农架, ethnic words stand apart, and the clean-up
 // report of 西安市 lists 碑林区 with its national homophone 北林区.
 func TestRealNamesReadRight(t *testing.T) {
-	db, _ := dbtest.Fresh(t, true)
+	db, _ := dbtest.Copy(t, dbtest.TownsSet) // the NBS towns of the country, the focus areas' villages
 	ctx := t.Context()
-	loadNBSDivisions(t, db, "villages_focus_3306_3304_331022_421221.csv")
 	if _, err := db.ImportPlacesFromDivisions(ctx, ""); err != nil {
 		t.Fatal(err)
 	}

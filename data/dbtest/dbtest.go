@@ -46,7 +46,7 @@ var (
 // it on first use. Tests share it, so they use their own codes and names.
 func Open(tb testing.TB) *data.DB {
 	tb.Helper()
-	once.Do(func() { shared, setup = create() })
+	once.Do(func() { shared, setup = create(tb) })
 	if setup != nil {
 		tb.Fatalf("test database: %v (run `make test`, or start the test cluster and set %s)", setup, EnvURL)
 	}
@@ -93,13 +93,23 @@ func AppURL(tb testing.TB, dbURL string) string {
 	if err := ensureRole(); err != nil {
 		tb.Fatalf("application role: %v", err)
 	}
+	if _, err := url.Parse(dbURL); err != nil {
+		tb.Fatal(err)
+	}
+	return withRole(dbURL)
+}
+
+// withRole returns dbURL logging in as the application role (made).
+func withRole(dbURL string) string {
 	u, err := url.Parse(dbURL)
 	if err != nil {
-		tb.Fatal(err)
+		return dbURL
 	}
 	u.User = url.UserPassword(role, rolePW)
 	return u.String()
 }
+
+func parseURL(s string) (*url.URL, error) { return url.Parse(s) }
 
 // ensureRole creates the test binary's application role once.
 func ensureRole() error {
@@ -131,14 +141,23 @@ func Fresh(tb testing.TB, migrate bool) (db *data.DB, url string) {
 		tb.Fatalf("%s is not set: run `make test`", EnvURL)
 	}
 	ctx := context.Background()
-	n := randomName()
-	u, err := data.EnsureDatabase(ctx, admin, n)
+	var n, u string
+	var err error
+	if migrate {
+		// A copy of the schema template: the migrations as they would
+		// leave an empty database, without applying them again.
+		n, u, err = schemaCopy(tb)
+	} else {
+		n = randomName()
+		u, err = data.EnsureDatabase(ctx, admin, n)
+	}
 	if err != nil {
 		tb.Fatalf("create test database: %v", err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := quiet()
 	odb, err := data.Open(ctx, data.Config{URL: u, MaxConns: 8}, logger)
 	if err != nil {
+		_ = data.DropDatabase(ctx, admin, n)
 		tb.Fatalf("open test database: %v", err)
 	}
 	tb.Cleanup(func() {
@@ -148,16 +167,13 @@ func Fresh(tb testing.TB, migrate bool) (db *data.DB, url string) {
 	if !migrate {
 		return odb, u
 	}
-	if err := odb.Migrate(ctx); err != nil {
-		tb.Fatalf("migrate: %v", err)
-	}
 	if err := ensureRole(); err != nil {
 		tb.Fatalf("application role: %v", err)
 	}
 	if err := odb.GrantApp(ctx, role); err != nil {
 		tb.Fatalf("grant the application role: %v", err)
 	}
-	adb, err := data.Open(ctx, data.Config{URL: AppURL(tb, u), MaxConns: 8}, logger)
+	adb, err := openApp(ctx, u)
 	if err != nil {
 		tb.Fatalf("open test database as the application role: %v", err)
 	}
@@ -176,22 +192,17 @@ func randomName() string {
 	return "diming_test_" + hex.EncodeToString(b)
 }
 
-func create() (*data.DB, error) {
-	admin := adminURL()
-	if admin == "" {
+func create(tb testing.TB) (*data.DB, error) {
+	if adminURL() == "" {
 		return nil, errNoURL
 	}
 	ctx := context.Background()
-	name = randomName()
-	u, err := data.EnsureDatabase(ctx, admin, name)
-	if err != nil {
+	var u string
+	var err error
+	if name, u, err = schemaCopy(tb); err != nil {
 		return nil, err
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if owner, err = data.Open(ctx, data.Config{URL: u, MaxConns: 4}, logger); err != nil {
-		return nil, err
-	}
-	if err := owner.Migrate(ctx); err != nil {
+	if owner, err = data.Open(ctx, data.Config{URL: u, MaxConns: 4}, quiet()); err != nil {
 		return nil, err
 	}
 	if err := ensureRole(); err != nil {
@@ -200,12 +211,7 @@ func create() (*data.DB, error) {
 	if err := owner.GrantApp(ctx, role); err != nil {
 		return nil, err
 	}
-	appURL, err := url.Parse(u)
-	if err != nil {
-		return nil, err
-	}
-	appURL.User = url.UserPassword(role, rolePW)
-	app, err := data.Open(ctx, data.Config{URL: appURL.String(), MaxConns: 16}, logger)
+	app, err := openApp(ctx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -225,6 +231,12 @@ func Main(m *testing.M) int {
 		owner.Close()
 		if !keep {
 			_ = data.DropDatabase(context.Background(), adminURL(), name)
+		}
+	}
+	if sharedNational != nil {
+		sharedNational.Close()
+		if !keep {
+			_ = data.DropDatabase(context.Background(), adminURL(), sharedNationalName)
 		}
 	}
 	if roleCreated && !keep {
