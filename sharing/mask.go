@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,7 +85,7 @@ func ScanText(links []Linked, day string) string {
 			if !ok || slices.Contains(v.MaskedFields, f.Name) {
 				continue
 			}
-			b.WriteString(sep + f.Label + "：" + showValue(val))
+			b.WriteString(sep + f.Label + "：" + ShowValue(val))
 			sep = "；"
 		}
 		if l.ValidTo != "" {
@@ -137,7 +138,9 @@ func ScanUntil(links []Linked, now time.Time) time.Time {
 	return until
 }
 
-func showValue(v any) string {
+// ShowValue is how a payload value reads to a person, on the scan page
+// and in the workspace alike: 是/否 for yes and no, numbers as written.
+func ShowValue(v any) string {
 	switch x := v.(type) {
 	case bool:
 		if x {
@@ -148,6 +151,8 @@ func showValue(v any) string {
 		return x
 	case json.Number:
 		return x.String()
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
 	return fmt.Sprint(v)
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -300,7 +299,7 @@ func (d *linksPage) load(c echo.Context, st SharingStore, svc *sharing.Service, 
 		seen := map[string]bool{}
 		for _, f := range k.Fields { // schema order, then fields no longer in it
 			if val, ok := v.Payload[f.Name]; ok {
-				row.Fields = append(row.Fields, shownField{f.Label, showPayload(val), slices.Contains(v.MaskedFields, f.Name)})
+				row.Fields = append(row.Fields, shownField{f.Label, sharing.ShowValue(val), slices.Contains(v.MaskedFields, f.Name)})
 				seen[f.Name] = true
 			}
 		}
@@ -312,26 +311,11 @@ func (d *linksPage) load(c echo.Context, st SharingStore, svc *sharing.Service, 
 		}
 		sort.Strings(rest)
 		for _, name := range rest {
-			row.Fields = append(row.Fields, shownField{name, showPayload(v.Payload[name]), slices.Contains(v.MaskedFields, name)})
+			row.Fields = append(row.Fields, shownField{name, sharing.ShowValue(v.Payload[name]), slices.Contains(v.MaskedFields, name)})
 		}
 		d.Records = append(d.Records, row)
 	}
 	return nil
-}
-
-func showPayload(v any) string {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return "是"
-		}
-		return "否"
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	}
-	return fmt.Sprint(v)
 }
 
 func newKindForm(k sharing.Kind, d sharing.Department) kindForm {
