@@ -23,6 +23,23 @@ export async function api(method, path, body) {
   return {status: res.status, ok: res.ok, data};
 }
 
+// upload posts a file or form as it is (NDJSON, multipart) and returns
+// {status, ok, data} like api; a failed network is an answer too, with
+// status 0 and a message to show.
+export async function upload(path, body, contentType) {
+  const headers = {'Accept': 'application/json'};
+  if (contentType) headers['Content-Type'] = contentType;
+  if (session.csrf) headers['X-CSRF-Token'] = session.csrf;
+  try {
+    const res = await fetch(path, {method: 'POST', headers, credentials: 'same-origin', body});
+    let data = null;
+    try { data = await res.json(); } catch { data = null; }
+    return {status: res.status, ok: res.ok, data};
+  } catch {
+    return {status: 0, ok: false, data: {error: {message: '网络错误，请检查网络后重试'}}};
+  }
+}
+
 const STATUS_TEXT = {
   400: '请求有误，请检查后重试',
   401: '请先登录',

@@ -3,7 +3,7 @@
 // form.js forms posting to the API. The map module (MapLibre, 1.7 MB) is
 // imported when needed, so the page's forms are wired without waiting for it.
 
-import {session} from './api.js';
+import {upload} from './api.js';
 import {showErrors} from './form.js';
 
 // The report form carries a file, so it goes as multipart/form-data
@@ -17,13 +17,7 @@ if (reportForm) {
     button.disabled = true;
     let r;
     try {
-      const res = await fetch(reportForm.dataset.api, {method: 'POST', body: new FormData(reportForm),
-        headers: {'Accept': 'application/json', 'X-CSRF-Token': session.csrf}, credentials: 'same-origin'});
-      let data = null;
-      try { data = await res.json(); } catch { data = null; }
-      r = {status: res.status, ok: res.ok, data};
-    } catch {
-      r = {status: 0, ok: false, data: {error: {message: '网络错误，请检查网络后重试'}}};
+      r = await upload(reportForm.dataset.api, new FormData(reportForm));
     } finally {
       button.disabled = false;
     }

@@ -1,7 +1,7 @@
 // links.js: the 一址一码 pages' two forms that plain form.js cannot do: a
 // kind's field schema (rows of fields, PUT to the kind's own URL) and the
 // bulk NDJSON upload, whose all-or-nothing answer is listed by line.
-import {session, errorText} from './api.js';
+import {errorText, upload} from './api.js';
 import {showErrors, submitJSON} from './form.js';
 
 const MAX_UPLOAD = 1 << 20; // the API's body limit
@@ -81,13 +81,7 @@ function bulkForm(form) {
     button.disabled = true;
     let r;
     try {
-      const res = await fetch('/api/v1/links/bulk', {method: 'POST', credentials: 'same-origin', body: await file.text(),
-        headers: {'Content-Type': 'application/x-ndjson', 'Accept': 'application/json', 'X-CSRF-Token': session.csrf}});
-      let data = null;
-      try { data = await res.json(); } catch { data = null; }
-      r = {status: res.status, ok: res.ok, data};
-    } catch {
-      r = {status: 0, ok: false, data: {error: {message: '网络错误，请检查网络后重试'}}};
+      r = await upload('/api/v1/links/bulk', await file.text(), 'application/x-ndjson');
     } finally {
       button.disabled = false;
     }
