@@ -148,6 +148,27 @@ func (p *pages) render(c echo.Context, status int, name string, d pageData) erro
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
+// problems shows a signed-in user's refused or missing workspace page
+// inside the layout, with the menu, so they can go on from there; other
+// errors go to the error handler (which logs 5xx with the request id).
+func (p *pages) problems(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err == nil || c.Response().Committed || c.Request().Method != http.MethodGet || currentUser(c) == nil {
+			return err
+		}
+		status, body := errorResponse(err)
+		if status >= 500 {
+			return err
+		}
+		title := map[int]string{http.StatusForbidden: "没有权限", http.StatusNotFound: "未找到"}[status]
+		if title == "" {
+			title = "无法打开此页"
+		}
+		return p.render(c, status, "problem", pageData{Title: title, Data: body.Error.Message})
+	}
+}
+
 // signedIn returns the caller, or renders the sign-in page (401) and a nil
 // user: workspace pages need a session.
 func (p *pages) signedIn(c echo.Context) (*diming.User, error) {
@@ -235,7 +256,7 @@ func addWorkRoutes(e *echo.Echo, p *pages, cfg Config, d Deps) {
 		return p.render(c, http.StatusOK, "login", pageData{Title: "登录", Data: loginPage{Next: safeNext(c.QueryParam("next"))}})
 	})
 	addHeritagePages(e, p, cfg, d)
-	w := e.Group("/work", timeout(cfg.APITimeout))
+	w := e.Group("/work", timeout(cfg.APITimeout), p.problems)
 	w.GET("", func(c echo.Context) error {
 		if _, err := p.signedIn(c); err != nil || currentUser(c) == nil {
 			return err

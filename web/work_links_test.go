@@ -244,6 +244,10 @@ func TestLinkPagesFollowRoles(t *testing.T) {
 			t.Errorf("%s GET %s = %d, want %d:\n%.400s", tt.user, tt.path, st, tt.status, body)
 			continue
 		}
+		// A refusal shows inside the workspace, with its menu and a way back.
+		if page := string(body); st == 403 && (!strings.Contains(page, "没有权限") || !strings.Contains(page, "</nav>") || !strings.Contains(page, `href="/work"`)) {
+			t.Errorf("%s GET %s: the refusal is not shown inside the workspace:\n%.600s", tt.user, tt.path, page)
+		}
 		_, home := c.raw("/work")
 		nav := string(home)
 		if i := strings.Index(nav, "</nav>"); i > 0 {
