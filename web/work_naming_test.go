@@ -81,13 +81,23 @@ func mustSignIn(t *testing.T, ctx context.Context, base, user, next string) {
 	}
 }
 
+// mustText returns the text of the first element matching sel. It reads
+// it in the page, not through a DOM node id, so a page that has just
+// reloaded after a form (its old node ids gone) is read as it is now.
 func mustText(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.innerText : null; })()`, sel)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[*string](js))
+		if err == nil && s != nil {
+			return *s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("text of %s: %v (no such element)", sel, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return s
 }
 
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
