@@ -122,6 +122,15 @@ func AuthorizeIn(u *User, code string) error {
 	return nil
 }
 
+// IsDivisionCode reports whether s has the shape of a division code: 6
+// (county and above), 9 (township) or 12 (village) digits.
+func IsDivisionCode(s string) bool {
+	if len(s) != 6 && len(s) != 9 && len(s) != 12 {
+		return false
+	}
+	return strings.Trim(s, "0123456789") == ""
+}
+
 // CodePrefix returns the significant prefix of a division code: the part
 // every descendant's code starts with. 330000→"33", 330600→"3306",
 // 330602→"330602", 330602001→"330602001", 330602001000→"330602001".

@@ -117,7 +117,7 @@ func (h History) NameAt(t time.Time) string {
 // XXXX00 prefecture, other 6-digit county, 9-digit township, 12-digit
 // village. It returns 0 for a malformed code.
 func LevelOfCode(code string) Level {
-	if strings.Trim(code, "0123456789") != "" {
+	if !diming.IsDivisionCode(code) {
 		return 0
 	}
 	switch len(code) {

@@ -108,7 +108,7 @@ func (f HeritageFilter) Valid() (HeritageFilter, error) {
 	if f.Offset < 0 {
 		p["offset"] = "不能为负数"
 	}
-	if f.DivisionCode != "" && !validCode(f.DivisionCode) {
+	if f.DivisionCode != "" && !diming.IsDivisionCode(f.DivisionCode) {
 		p["division"] = "应为 6、9 或 12 位区划代码"
 	}
 	if len(p) > 0 {
@@ -118,18 +118,6 @@ func (f HeritageFilter) Valid() (HeritageFilter, error) {
 		f.Limit = 50
 	}
 	return f, nil
-}
-
-func validCode(s string) bool {
-	if len(s) != 6 && len(s) != 9 && len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // HeritagePage is one page of the heritage list with what it can be

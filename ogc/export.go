@@ -71,25 +71,13 @@ func ParseExport(c *Collection, params url.Values) (Query, Format, string, error
 	q.Limit = 0
 	name := c.ID
 	if division != "" {
-		if !divisionCode(division) {
+		if !diming.IsDivisionCode(division) {
 			return q, f, "", invalid("division", fmt.Sprintf("division 须为 6、9 或 12 位区划代码（收到 %q）", division))
 		}
 		q.Prefixes = append(q.Prefixes, diming.CodePrefix(division))
 		name += "-" + division
 	}
 	return q, f, name + "." + f.Ext, nil
-}
-
-func divisionCode(s string) bool {
-	if len(s) != 6 && len(s) != 9 && len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Export streams the query's features to w in format f, one row at a

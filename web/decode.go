@@ -150,14 +150,22 @@ func isText(s string) bool { return utf8.ValidString(s) && strings.IndexFunc(s, 
 // absent (the service's default applies), else a whole number from 1 to
 // max, refused with a message naming the parameter.
 func queryLimit(c echo.Context, max int) (int, error) {
-	v := c.QueryParam("limit")
+	n, problem := parseLimit(c.QueryParam("limit"), max)
+	if problem != "" {
+		return 0, diming.E("web.queryLimit", diming.Invalid, "查询条件有误：limit "+problem, map[string]string{"limit": problem})
+	}
+	return n, nil
+}
+
+// parseLimit reads a limit v (0 when empty) and says what is wrong with
+// it, for handlers that gather the problems of several parameters.
+func parseLimit(v string, max int) (int, string) {
 	if v == "" {
-		return 0, nil
+		return 0, ""
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > max {
-		msg := fmt.Sprintf("应为 1 至 %d 的整数", max)
-		return 0, diming.E("web.queryLimit", diming.Invalid, "查询条件有误：limit "+msg, map[string]string{"limit": msg})
+		return 0, fmt.Sprintf("应为 1 至 %d 的整数", max)
 	}
-	return n, nil
+	return n, ""
 }

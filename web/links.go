@@ -371,6 +371,9 @@ func handleAccessLog(st SharingStore) echo.HandlerFunc {
 	}
 }
 
+// maxAccessPage bounds a page of the access log (and is its default).
+const maxAccessPage = 1000
+
 // parseAccessFilter reads the access log's query once: whose log (u's
 // department's unless a national admin names ?owner=), the filters and
 // the page. Forbidden for another department's log, Invalid with the
@@ -378,7 +381,7 @@ func handleAccessLog(st SharingStore) echo.HandlerFunc {
 func parseAccessFilter(c echo.Context, u *diming.User) (data.AccessFilter, error) {
 	q := c.QueryParams()
 	f := data.AccessFilter{Owner: q.Get("owner"), From: q.Get("from"), To: q.Get("to"), Actor: q.Get("actor"),
-		Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Limit: 1000}
+		Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Limit: maxAccessPage}
 	if f.Owner == "" {
 		f.Owner = u.Department
 	}
@@ -408,11 +411,9 @@ func parseAccessFilter(c echo.Context, u *diming.User) (data.AccessFilter, error
 			*p.v = n
 		}
 	}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 1000 {
-			fe.Add("limit", "须为 1–1000")
-		}
+	if n, problem := parseLimit(q.Get("limit"), maxAccessPage); problem != "" {
+		fe.Add("limit", problem)
+	} else if n > 0 {
 		f.Limit = n
 	}
 	if len(fe) > 0 {
@@ -436,11 +437,12 @@ func handleChanges(st SharingStore, policy doorplate.PhonePolicy) echo.HandlerFu
 		if err != nil {
 			return err
 		}
-		limit := 1000
-		if s := c.QueryParam("limit"); s != "" {
-			if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > sharing.MaxFeedPage {
-				return diming.E("web.changes", diming.Invalid, "limit 须为 1–10000", map[string]string{"limit": "1–10000"})
-			}
+		limit, err := queryLimit(c, sharing.MaxFeedPage)
+		if err != nil {
+			return err
+		}
+		if limit == 0 {
+			limit = 1000
 		}
 		page, next, err := sharing.Changes(c.Request().Context(), st, currentUser(c), after, limit, policy)
 		if err != nil {
